@@ -1,0 +1,347 @@
+// Package awsconfig reads, resolves and edits the AWS CLI's configuration: the
+// config file (~/.aws/config) and the shared credentials file
+// (~/.aws/credentials).
+//
+// Reading follows botocore (the AWS CLI v1/v2 and boto3) to the letter, so a
+// profile means the same thing to sesame as to every other AWS tool:
+//
+//   - both files are parsed like Python's configparser in strict mode;
+//     a file botocore refuses is refused with FILE:LINE and what is wrong;
+//   - keys are lower-cased; values are kept as written (inline comments
+//     included); an empty value followed by indented "k = v" lines is a
+//     nested section such as "s3 =";
+//   - in the config file, "[default]" is the profile default, and a section
+//     whose name starts with "profile" (or "sso-session", "services") is split
+//     with shell rules and names one only if it has exactly two words; when
+//     two sections name the same profile, the later one wins entirely;
+//   - every section of the credentials file is a profile of that exact name,
+//     and its keys are merged over the config file's.
+//
+// Reading never creates a file; a missing file reads as empty. Resolution
+// (include_profile, source_profile chains, sso_session) is in resolve.go and
+// editing in place in edit.go. The package does no I/O beyond reading and
+// writing the two files, and its values are not safe for concurrent mutation.
+package awsconfig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Paths names the config file and the shared credentials file.
+type Paths struct {
+	Config      string
+	Credentials string
+}
+
+// DefaultPaths returns the files the AWS CLI would read: AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE with "~" and "$VAR" expanded (as botocore does;
+// an unset variable is left as written), else ~/.aws/config and
+// ~/.aws/credentials under home. An empty variable counts as unset, as in the
+// AWS SDKs.
+func DefaultPaths(lookupEnv func(string) (string, bool), home string) Paths {
+	pick := func(env, def string) string {
+		v, _ := lookupEnv(env)
+		if v == "" {
+			return filepath.Join(home, ".aws", def)
+		}
+		return expandUser(expandVars(v, lookupEnv), home)
+	}
+	return Paths{Config: pick("AWS_CONFIG_FILE", "config"), Credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials")}
+}
+
+// expandVars is os.path.expandvars: $NAME and ${NAME} are replaced when NAME
+// is set and left alone otherwise.
+func expandVars(s string, lookupEnv func(string) (string, bool)) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	isName := func(c byte) bool {
+		return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] != '$' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j, name, end := i+1, "", 0
+		if j < len(s) && s[j] == '{' {
+			if k := strings.IndexByte(s[j:], '}'); k > 0 {
+				name, end = s[j+1:j+k], j+k+1
+			}
+		} else {
+			k := j
+			for k < len(s) && isName(s[k]) {
+				k++
+			}
+			name, end = s[j:k], k
+		}
+		if v, ok := lookupEnv(name); ok && name != "" {
+			b.WriteString(v)
+			i = end
+			continue
+		}
+		b.WriteByte('$')
+		i++
+	}
+	return b.String()
+}
+
+func expandUser(p, home string) string {
+	if p == "~" {
+		return home
+	}
+	if strings.HasPrefix(p, "~/") {
+		return filepath.Join(home, p[2:])
+	}
+	return p
+}
+
+// Value is one key's value in a profile or sso-session.
+type Value struct {
+	// Text is the value as botocore reads it.
+	Text string
+	// Nested holds the keys of a nested section ("s3 =" followed by
+	// indented lines); nil for a plain value.
+	Nested map[string]string
+	// File and Line tell where the value was set.
+	File string
+	Line int
+}
+
+// Profile is one profile as botocore sees it: the config file's section
+// with the credentials file's keys merged over it.
+type Profile struct {
+	// Name is the profile's name ("default" for [default]).
+	Name string
+	// Section is the config file section that defines the profile, or "".
+	Section string
+	// InCredentials reports that the credentials file has a section for it.
+	InCredentials bool
+
+	values map[string]Value
+}
+
+// Get returns the value of key (lower-case).
+func (p *Profile) Get(key string) (string, bool) {
+	v, ok := p.values[key]
+	return v.Text, ok
+}
+
+// Value returns the full value of key, with where it was set.
+func (p *Profile) Value(key string) (Value, bool) {
+	v, ok := p.values[key]
+	return v, ok
+}
+
+// Keys returns the profile's keys, sorted.
+func (p *Profile) Keys() []string { return sortedKeys(p.values) }
+
+// SSOSession is an [sso-session NAME] section.
+type SSOSession struct {
+	Name    string
+	Section string
+	values  map[string]Value
+}
+
+// Get returns the value of key (lower-case).
+func (s *SSOSession) Get(key string) (string, bool) {
+	v, ok := s.values[key]
+	return v.Text, ok
+}
+
+// Keys returns the session's keys, sorted.
+func (s *SSOSession) Keys() []string { return sortedKeys(s.values) }
+
+// Config is the combined view of both files.
+type Config struct {
+	Paths Paths
+	// ConfigFile and CredentialsFile are nil when the file does not exist.
+	ConfigFile      *File
+	CredentialsFile *File
+
+	profiles    map[string]*Profile
+	ssoSessions map[string]*SSOSession
+}
+
+// Load reads both files. A file that does not exist reads as empty; one that
+// cannot be read or parsed is an error naming it.
+func Load(p Paths) (*Config, error) {
+	cfgFile, err := readFile(p.Config)
+	if err != nil {
+		return nil, err
+	}
+	credFile, err := readFile(p.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	return Build(p, cfgFile, credFile)
+}
+
+func readFile(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Build combines parsed files (either may be nil) into a Config, as
+// botocore's build_profile_map and Session.full_config do. It fails only
+// where botocore would: a nested value with a line that has no '='.
+func Build(p Paths, cfgFile, credFile *File) (*Config, error) {
+	c := &Config{Paths: p, ConfigFile: cfgFile, CredentialsFile: credFile,
+		profiles: map[string]*Profile{}, ssoSessions: map[string]*SSOSession{}}
+	if cfgFile != nil {
+		for _, s := range cfgFile.Sections() {
+			values, err := cfgFile.values(s)
+			if err != nil {
+				return nil, err
+			}
+			kind, name := classify(s.Name)
+			switch kind {
+			case kindProfile:
+				c.profiles[name] = &Profile{Name: name, Section: s.Name, values: values}
+			case kindSSOSession:
+				c.ssoSessions[name] = &SSOSession{Name: name, Section: s.Name, values: values}
+			}
+		}
+	}
+	if credFile != nil {
+		for _, s := range credFile.Sections() {
+			values, err := credFile.values(s)
+			if err != nil {
+				return nil, err
+			}
+			p, ok := c.profiles[s.Name]
+			if !ok {
+				p = &Profile{Name: s.Name, values: map[string]Value{}}
+				c.profiles[s.Name] = p
+			}
+			p.InCredentials = true
+			for k, v := range values {
+				p.values[k] = v
+			}
+		}
+	}
+	return c, nil
+}
+
+type sectionKind int
+
+const (
+	kindOther sectionKind = iota
+	kindProfile
+	kindSSOSession
+	kindServices
+)
+
+// classify is botocore's build_profile_map for one config-file section name.
+func classify(section string) (sectionKind, string) {
+	for _, c := range []struct {
+		prefix string
+		kind   sectionKind
+	}{{"profile", kindProfile}, {"sso-session", kindSSOSession}, {"services", kindServices}} {
+		if strings.HasPrefix(section, c.prefix) {
+			words, ok := shlexSplit(section)
+			if ok && len(words) == 2 {
+				return c.kind, words[1]
+			}
+			return kindOther, ""
+		}
+	}
+	if section == "default" {
+		return kindProfile, "default"
+	}
+	return kindOther, ""
+}
+
+// values returns the section's keys with [DEFAULT]'s as fall-backs, and
+// nested values parsed, as botocore's raw_config_parse does.
+func (f *File) values(s *Section) (map[string]Value, error) {
+	out := make(map[string]Value, len(s.Keys))
+	add := func(k *Key) error {
+		v := Value{Text: k.Value, File: f.Path, Line: k.Line}
+		if strings.HasPrefix(k.Value, "\n") {
+			nested, err := parseNested(k.Value)
+			if err != nil {
+				return &ParseError{File: f.Path, Line: k.Line, Msg: fmt.Sprintf("nested value %q: every indented line needs 'key = value'", k.Name)}
+			}
+			v.Nested = nested
+		}
+		out[k.Name] = v
+		return nil
+	}
+	for _, k := range s.Keys {
+		if err := add(k); err != nil {
+			return nil, err
+		}
+	}
+	if f.defaults != nil {
+		for _, k := range f.defaults.Keys {
+			if _, ok := out[k.Name]; !ok {
+				if err := add(k); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func parseNested(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, line := range pySplitLines(v) {
+		line = pyStrip(line)
+		if line == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, errors.New("no '='")
+		}
+		out[pyStrip(k)] = pyStrip(val)
+	}
+	return out, nil
+}
+
+// ProfileNames returns every profile's name, sorted.
+func (c *Config) ProfileNames() []string { return sortedKeys(c.profiles) }
+
+// Profile returns the named profile.
+func (c *Config) Profile(name string) (*Profile, bool) {
+	p, ok := c.profiles[name]
+	return p, ok
+}
+
+// SSOSessionNames returns every sso-session's name, sorted.
+func (c *Config) SSOSessionNames() []string { return sortedKeys(c.ssoSessions) }
+
+// SSOSession returns the named sso-session.
+func (c *Config) SSOSession(name string) (*SSOSession, bool) {
+	s, ok := c.ssoSessions[name]
+	return s, ok
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

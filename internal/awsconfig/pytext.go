@@ -1,0 +1,134 @@
+package awsconfig
+
+import (
+	"strings"
+	"unicode"
+)
+
+// The helpers in this file reproduce the Python string operations that
+// botocore's configparser-based reader applies, so that sesame reads a file
+// exactly as the AWS CLI does.
+
+// isPySpace reports whether r is whitespace for Python's str.isspace, str.strip
+// and the regular-expression class \s. Python counts the ASCII information
+// separators U+001C..U+001F as whitespace; Go's unicode.IsSpace does not.
+func isPySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+}
+
+func pyStrip(s string) string  { return strings.TrimFunc(s, isPySpace) }
+func pyRStrip(s string) string { return strings.TrimRightFunc(s, isPySpace) }
+func pyLStrip(s string) string { return strings.TrimLeftFunc(s, isPySpace) }
+
+// pyLower is str.lower: Unicode full lower-casing. The only unconditional
+// multi-rune mapping is U+0130 (capital I with dot above).
+func pyLower(s string) string {
+	if strings.ContainsRune(s, '\u0130') {
+		s = strings.ReplaceAll(s, "\u0130", "i\u0307")
+	}
+	return strings.ToLower(s)
+}
+
+// pySplitLines is str.splitlines without keepends.
+func pySplitLines(s string) []string {
+	var out []string
+	start := 0
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		switch rs[i] {
+		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+			out = append(out, string(rs[start:i]))
+			start = i + 1
+		case '\r':
+			out = append(out, string(rs[start:i]))
+			if i+1 < len(rs) && rs[i+1] == '\n' {
+				i++
+			}
+			start = i + 1
+		}
+	}
+	if start < len(rs) {
+		out = append(out, string(rs[start:]))
+	}
+	return out
+}
+
+// shlexSplit is Python's shlex.split(s) in POSIX mode without comments: words
+// separated by space, tab, CR or LF; single quotes literal; double quotes with
+// backslash escaping only '"' and '\'; a backslash outside quotes escapes any
+// character. ok is false where Python raises ValueError (an unclosed quote or
+// a trailing backslash).
+func shlexSplit(s string) (words []string, ok bool) {
+	const (
+		stWhite = iota
+		stWord
+		stSingle
+		stDouble
+		stEscape
+	)
+	isWhite := func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
+	var (
+		token   strings.Builder
+		quoted  bool
+		state   = stWhite
+		escFrom int // the state an escape returns to
+	)
+	emit := func() {
+		if token.Len() > 0 || quoted {
+			words = append(words, token.String())
+		}
+		token.Reset()
+		quoted = false
+	}
+	for _, r := range s {
+		switch state {
+		case stWhite, stWord:
+			switch {
+			case isWhite(r):
+				if state == stWord {
+					emit()
+				}
+				state = stWhite
+			case r == '\\':
+				escFrom, state = stWord, stEscape
+			case r == '\'':
+				state = stSingle
+			case r == '"':
+				state = stDouble
+			default:
+				token.WriteRune(r)
+				state = stWord
+			}
+		case stSingle:
+			quoted = true
+			if r == '\'' {
+				state = stWord
+			} else {
+				token.WriteRune(r)
+			}
+		case stDouble:
+			quoted = true
+			switch r {
+			case '"':
+				state = stWord
+			case '\\':
+				escFrom, state = stDouble, stEscape
+			default:
+				token.WriteRune(r)
+			}
+		case stEscape:
+			if escFrom == stDouble && r != '"' && r != '\\' {
+				token.WriteRune('\\')
+			}
+			token.WriteRune(r)
+			state = escFrom
+		}
+	}
+	switch state {
+	case stSingle, stDouble, stEscape:
+		return nil, false
+	case stWord:
+		emit()
+	}
+	return words, true
+}
