@@ -1,0 +1,134 @@
+// Package app wires sesame together: it builds the Factory for a real run,
+// the root command with every subcommand, and turns the error a command
+// returns into the exit status and the "sesame:" and "hint:" lines on
+// stderr. It is the only place that knows every command.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesamehq/sesame/internal/cmd/list"
+	"github.com/sesamehq/sesame/internal/cmd/version"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/iostreams"
+)
+
+// NewFactory builds the Factory for a real run of the binary.
+func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Factory {
+	ios := iostreams.System(os.Getenv)
+	return &cmdutil.Factory{
+		IOStreams: ios,
+		LookupEnv: os.LookupEnv,
+		HomeDir:   homeDir,
+		Now:       time.Now,
+		Logger:    NewLogger(ios.ErrOut, logLevel),
+		Build:     build,
+	}
+}
+
+// homeDir is $HOME, as botocore's expanduser uses, else the system's idea.
+func homeDir() (string, error) {
+	if h := os.Getenv("HOME"); h != "" {
+		return h, nil
+	}
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return "", errors.New("cannot find the home folder")
+	}
+	return h, nil
+}
+
+// NewRootCmd builds the command tree on f.
+func NewRootCmd(f *cmdutil.Factory, logLevel *slog.LevelVar) *cobra.Command {
+	var debug, noColor bool
+	root := &cobra.Command{
+		Use:   "sesame <command>",
+		Short: "Short-lived AWS credentials from keys kept out of plain text",
+		Long: `sesame keeps long-term AWS keys out of plain-text files and hands programs
+short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       f.Build.Version,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			if debug && logLevel != nil {
+				logLevel.Set(slog.LevelDebug)
+			}
+			if noColor || f.Getenv("NO_COLOR") != "" {
+				f.IOStreams.DisableColor()
+			}
+		},
+	}
+	root.SetIn(f.IOStreams.In)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.PersistentFlags().BoolVar(&debug, "debug", false, "print diagnostics to stderr (secrets are always redacted)")
+	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "never use colour (also NO_COLOR)")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &cmdutil.UsageError{Err: err}
+	})
+	root.CompletionOptions.HiddenDefaultCmd = false
+
+	root.AddCommand(
+		version.NewCmdVersion(f, nil),
+		list.NewCmdList(f, nil),
+	)
+	return root
+}
+
+// Run runs sesame with args and returns the exit status. Errors are printed
+// here and nowhere else.
+func Run(ctx context.Context, f *cmdutil.Factory, logLevel *slog.LevelVar, args []string) int {
+	root := NewRootCmd(f, logLevel)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if isCobraUsageError(err) {
+		err = &cmdutil.UsageError{Err: err}
+	}
+	PrintError(f.IOStreams.ErrOut, err)
+	return cmdutil.ExitCode(err)
+}
+
+// isCobraUsageError recognises the errors cobra makes itself for a command
+// line it cannot dispatch; cobra gives them no type of their own.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// PrintError writes err and its hint to w, each line prefixed "sesame: ".
+// An *ExitCodeError prints nothing: the child already spoke.
+func PrintError(w io.Writer, err error) {
+	var ec *cmdutil.ExitCodeError
+	if errors.As(err, &ec) {
+		return
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(w, "sesame: %s\n", line)
+	}
+	var ue *cmdutil.UsageError
+	hint := cmdutil.Hint(err)
+	if hint == "" && errors.As(err, &ue) {
+		hint = "run: sesame --help"
+	}
+	if hint != "" {
+		fmt.Fprintf(w, "sesame: hint: %s\n", hint)
+	}
+}

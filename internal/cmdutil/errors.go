@@ -1,0 +1,85 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sesamehq/sesame/internal/awsconfig"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// UsageError is a command line that cannot be run as written (exit 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef returns a *UsageError.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCodeError ends the run with a given exit code and no message, as exec
+// does with its child's code.
+type ExitCodeError struct{ Code int }
+
+func (e *ExitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// HintError carries the next command or step to suggest.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+func (e *HintError) Unwrap() error { return e.Err }
+
+// WithHint attaches a hint, shown as a "hint:" line under the error.
+func WithHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &HintError{Err: err, Hint: hint}
+}
+
+// Hint returns the innermost hint attached to err, if any.
+func Hint(err error) string {
+	var h *HintError
+	if errors.As(err, &h) {
+		if inner := Hint(h.Err); inner != "" {
+			return inner
+		}
+		return h.Hint
+	}
+	return ""
+}
+
+// ExitCode is the exit status for err.
+func ExitCode(err error) int {
+	var ec *ExitCodeError
+	var ue *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ec):
+		return ec.Code
+	case errors.As(err, &ue):
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// ConfigError adds the next step to an error from loading the AWS files.
+func ConfigError(err error) error {
+	var pe *awsconfig.ParseError
+	if errors.As(err, &pe) {
+		return WithHint(err, fmt.Sprintf("the AWS CLI cannot read this file either; fix line %d of %s", pe.Line, pe.File))
+	}
+	return WithHint(err, "check the file's permissions, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere")
+}
