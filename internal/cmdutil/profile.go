@@ -54,7 +54,7 @@ func profileNotFound(cfg *awsconfig.Config, name, from string) error {
 		err = &awsconfig.NotFoundError{Kind: "profile", Name: name}
 	}
 	if from == "AWS_PROFILE" {
-		err = fmt.Errorf("AWS_PROFILE names a %w", err)
+		err = fmt.Errorf("AWS_PROFILE=%s: %w", name, err)
 		return WithHint(err, "set AWS_PROFILE to a profile that exists (run: sesame list), or unset it")
 	}
 	return WithHint(err, "run: sesame list")

@@ -1,0 +1,112 @@
+package list
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/iostreams"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func loadFixture(t *testing.T) func() (*awsconfig.Config, error) {
+	t.Helper()
+	return func() (*awsconfig.Config, error) {
+		return awsconfig.Load(awsconfig.Paths{Config: "testdata/config", Credentials: "testdata/credentials"})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestListFormats(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name   string
+		tty    bool
+		json   bool
+		golden string
+	}{
+		{name: "table on a terminal", tty: true, golden: "list.table.golden"},
+		{name: "tab-separated when piped", golden: "list.tsv.golden"},
+		{name: "json", json: true, golden: "list.json.golden"},
+		{name: "json on a terminal too", tty: true, json: true, golden: "list.json.golden"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, _, out, errOut := iostreams.Test()
+			ios.SetTTY(false, tt.tty, false)
+			if err := Run(&Options{IO: ios, Config: loadFixture(t), JSON: tt.json}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.golden, out.String())
+			if !strings.Contains(errOut.String(), `sesame: profile "loop-a": source_profile loop: loop-a -> loop-b -> loop-a`) {
+				t.Errorf("stderr does not report the loop:\n%s", errOut)
+			}
+			if strings.Contains(out.String()+errOut.String(), "not-a-real-secret") {
+				t.Error("list printed a secret")
+			}
+		})
+	}
+}
+
+func TestListEmpty(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ios, _, out, errOut := iostreams.Test()
+	cfg := func() (*awsconfig.Config, error) {
+		return awsconfig.Load(awsconfig.Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")})
+	}
+	if err := Run(&Options{IO: ios, Config: cfg, JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "[]\n" {
+		t.Errorf("stdout = %q, want an empty JSON array", out)
+	}
+	if !strings.Contains(errOut.String(), "does not exist") || !strings.Contains(errOut.String(), "hint:") {
+		t.Errorf("stderr = %q, want the missing file and a hint", errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config")); !os.IsNotExist(err) {
+		t.Error("listing created the config file")
+	}
+}
+
+func TestListFlags(t *testing.T) {
+	t.Parallel()
+	ios, _, _, _ := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios}
+	var got *Options
+	cmd := NewCmdList(f, func(o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.JSON {
+		t.Error("--json was not parsed")
+	}
+	cmd = NewCmdList(f, func(o *Options) error { return nil })
+	cmd.SetArgs([]string{"extra"})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	if err := cmd.Execute(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Errorf("an argument gave %v, want a usage error", err)
+	}
+}
