@@ -56,7 +56,8 @@ func DefaultPaths(lookupEnv func(string) (string, bool), home string) Paths {
 }
 
 // expandVars is os.path.expandvars: $NAME and ${NAME} are replaced when NAME
-// is set and left alone otherwise.
+// is set and left alone otherwise. As in Python, the text of an unset
+// ${...} is skipped whole, so a "$" inside it is not expanded.
 func expandVars(s string, lookupEnv func(string) (string, bool)) string {
 	if !strings.Contains(s, "$") {
 		return s
@@ -71,7 +72,8 @@ func expandVars(s string, lookupEnv func(string) (string, bool)) string {
 			i++
 			continue
 		}
-		j, name, end := i+1, "", 0
+		// Python's pattern: \$(\w+|\{[^}]*\}) with re.ASCII.
+		j, name, end := i+1, "", -1
 		if j < len(s) && s[j] == '{' {
 			if k := strings.IndexByte(s[j:], '}'); k > 0 {
 				name, end = s[j+1:j+k], j+k+1
@@ -81,15 +83,21 @@ func expandVars(s string, lookupEnv func(string) (string, bool)) string {
 			for k < len(s) && isName(s[k]) {
 				k++
 			}
-			name, end = s[j:k], k
+			if k > j {
+				name, end = s[j:k], k
+			}
 		}
-		if v, ok := lookupEnv(name); ok && name != "" {
-			b.WriteString(v)
-			i = end
+		if end < 0 {
+			b.WriteByte('$')
+			i++
 			continue
 		}
-		b.WriteByte('$')
-		i++
+		if v, ok := lookupEnv(name); ok {
+			b.WriteString(v)
+		} else {
+			b.WriteString(s[i:end])
+		}
+		i = end
 	}
 	return b.String()
 }
@@ -114,6 +122,8 @@ type Value struct {
 	// File and Line tell where the value was set.
 	File string
 	Line int
+
+	inCredentials bool // set in the shared credentials file
 }
 
 // Profile is one profile as botocore sees it: the config file's section
@@ -234,6 +244,7 @@ func Build(p Paths, cfgFile, credFile *File) (*Config, error) {
 			}
 			p.InCredentials = true
 			for k, v := range values {
+				v.inCredentials = true
 				p.values[k] = v
 			}
 		}

@@ -22,7 +22,8 @@ const (
 type Resolved struct {
 	// Name is the profile's name.
 	Name string
-	// Source is how this profile (not its parents) gets credentials.
+	// Source is how this profile (not its parents) gets credentials, as
+	// botocore would use it at this place in the chain.
 	Source Source
 	// Parent is the source_profile this profile's role is assumed from, or
 	// nil (the root of a chain, and a profile that names itself).
@@ -108,37 +109,49 @@ func (c *Config) resolve(name string, seen []string) (*Resolved, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Resolved{Name: name, values: values, Source: sourceOf(values, c.profiles[name].InCredentials)}
+	r := &Resolved{Name: name, values: values, Source: sourceOf(values, len(seen) > 1)}
 
 	if sess, ok := r.Get("sso_session"); ok {
 		s, ok := c.ssoSessions[sess]
 		if !ok {
 			return nil, fmt.Errorf("profile %q: %w; add an [sso-session %s] section to %s", name,
 				&NotFoundError{Kind: "sso-session", Name: sess, Suggestion: closest(sess, c.SSOSessionNames()), Known: c.SSOSessionNames()},
-				sess, c.Paths.Config)
+				quoteName(sess), c.Paths.Config)
 		}
 		r.SSOSession = s
 	}
 
-	src, hasSrc := r.Get("source_profile")
-	credSrc, hasCredSrc := r.Get("credential_source")
-	if hasCredSrc {
-		if hasSrc {
+	switch r.Source {
+	case SourceWebIdentity:
+		if arn, _ := r.Get("role_arn"); arn == "" {
+			return nil, fmt.Errorf("profile %q sets web_identity_token_file without a role_arn; add the role to assume", name)
+		}
+	case SourceRole:
+		// botocore's AssumeRoleProvider._get_role_config: the role needs
+		// exactly one of source_profile and credential_source. Neither is
+		// looked at in a profile that does not assume a role.
+		src, hasSrc := r.Get("source_profile")
+		credSrc, hasCredSrc := r.Get("credential_source")
+		switch {
+		case hasSrc && hasCredSrc:
 			return nil, fmt.Errorf("profile %q sets both source_profile and credential_source; keep one", name)
+		case !hasSrc && !hasCredSrc:
+			return nil, fmt.Errorf("profile %q has a role_arn but neither source_profile nor credential_source; add the profile whose credentials assume the role", name)
+		case hasCredSrc:
+			if !contains(credentialSources, credSrc) {
+				return nil, fmt.Errorf("profile %q: credential_source %q is not one of %s", name, credSrc, strings.Join(credentialSources, ", "))
+			}
+		case src != name:
+			// A profile may name itself: its own keys assume its role.
+			if _, ok := c.profiles[src]; !ok {
+				return nil, fmt.Errorf("profile %q: source_profile %w", name, c.notFound(src))
+			}
+			parent, err := c.resolve(src, seen)
+			if err != nil {
+				return nil, err
+			}
+			r.Parent = parent
 		}
-		if !contains(credentialSources, credSrc) {
-			return nil, fmt.Errorf("profile %q: credential_source %q is not one of %s", name, credSrc, strings.Join(credentialSources, ", "))
-		}
-	}
-	if hasSrc && src != name && r.Source != SourceWebIdentity {
-		if _, ok := c.profiles[src]; !ok {
-			return nil, fmt.Errorf("profile %q: source_profile %w", name, c.notFound(src))
-		}
-		parent, err := c.resolve(src, seen)
-		if err != nil {
-			return nil, err
-		}
-		r.Parent = parent
 	}
 	return r, nil
 }
@@ -176,22 +189,34 @@ func (c *Config) effectiveValues(name string) (map[string]Value, error) {
 	return out, nil
 }
 
-// sourceOf classifies a profile the way botocore picks its provider: role
-// (assume role) before web identity before SSO before the credentials file's
-// keys before credential_process before any other keys.
-func sourceOf(values map[string]Value, inCredentials bool) Source {
+// sourceOf classifies a profile the way botocore picks its provider, in
+// the order of its credential chain: assume role (role_arn without
+// web_identity_token_file), web identity, SSO (sso_account_id or
+// sso_role_name), keys in the shared credentials file, credential_process,
+// keys in the config file. A profile used as another's source_profile that
+// has keys of its own uses them even when it has a role_arn (botocore's
+// AssumeRoleProvider._resolve_credentials_from_profile). A profile with only
+// sso_session or sso_start_url (one for "aws sso login") counts as sso when
+// nothing else gives it credentials; anything else counts as keys, which
+// sesame's store may hold.
+func sourceOf(values map[string]Value, asSource bool) Source {
 	has := func(k string) bool { _, ok := values[k]; return ok }
+	static := has("aws_access_key_id") || has("aws_secret_access_key")
 	switch {
-	case has("role_arn") && has("web_identity_token_file"):
-		return SourceWebIdentity
-	case has("role_arn"):
+	case has("role_arn") && !has("web_identity_token_file") && !(asSource && static):
 		return SourceRole
-	case has("sso_session") || has("sso_start_url") || has("sso_account_id"):
+	case values["web_identity_token_file"].Text != "":
+		return SourceWebIdentity
+	case has("sso_account_id") || has("sso_role_name"):
 		return SourceSSO
-	case inCredentials && has("aws_access_key_id"):
+	case values["aws_access_key_id"].inCredentials:
 		return SourceKeys
 	case has("credential_process"):
 		return SourceProcess
+	case has("aws_access_key_id"):
+		return SourceKeys
+	case has("sso_session") || has("sso_start_url"):
+		return SourceSSO
 	default:
 		return SourceKeys
 	}
@@ -215,6 +240,9 @@ func contains(list []string, s string) bool {
 // else the smallest edit distance within a third of the name's length (at
 // least 2), else a candidate that has name as a prefix; "" when none is near.
 func closest(name string, candidates []string) string {
+	if name == "" {
+		return ""
+	}
 	best, bestDist := "", -1
 	limit := max(2, len([]rune(name))/3)
 	for _, c := range candidates {
@@ -225,7 +253,7 @@ func closest(name string, candidates []string) string {
 			best, bestDist = c, d
 		}
 	}
-	if best == "" && name != "" {
+	if best == "" {
 		for _, c := range candidates {
 			if strings.HasPrefix(c, name) {
 				return c
