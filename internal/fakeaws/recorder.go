@@ -18,6 +18,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,8 +112,9 @@ func (r Request) clone() Request {
 //
 // A Recorder is safe for concurrent use.
 type Recorder struct {
-	proxy *httputil.ReverseProxy
-	now   func() time.Time
+	proxy         *httputil.ReverseProxy
+	now           func() time.Time
+	fixMotoErrors bool
 
 	mu   sync.Mutex
 	reqs []*Request
@@ -120,10 +122,28 @@ type Recorder struct {
 
 type entryKey struct{}
 
+// Option configures a [Recorder].
+type Option func(*Recorder)
+
+// FixMotoErrors makes the recorder rewrite the XML error documents of moto's
+// authentication layer, which wrap the error in <Errors> as EC2 does
+// (<ErrorResponse><Errors><Error>…</Error></Errors></ErrorResponse>), into
+// the shape real STS and IAM send and the AWS SDKs parse
+// (<ErrorResponse><Error>…</Error><RequestId>…</RequestId></ErrorResponse>).
+// Without it the AWS SDK for Go v2 reports moto's InvalidClientTokenId as
+// "UnknownError". Other responses pass through unchanged.
+func FixMotoErrors() Option {
+	return func(r *Recorder) { r.fixMotoErrors = true }
+}
+
 // NewRecorder returns a Recorder that forwards requests to upstream, whose
 // scheme and host (and path prefix, if any) replace those of each request.
-func NewRecorder(upstream *url.URL) *Recorder {
+// Responses pass through unchanged unless an option says otherwise.
+func NewRecorder(upstream *url.URL, opts ...Option) *Recorder {
 	rec := &Recorder{now: time.Now}
+	for _, o := range opts {
+		o(rec)
+	}
 	rec.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
@@ -243,6 +263,14 @@ func (rec *Recorder) recordResponse(resp *http.Response) error {
 			return err
 		}
 		_ = resp.Body.Close()
+		if rec.fixMotoErrors {
+			if fixed, ok := fixQueryError(body, resp.Header.Get("X-Amzn-Requestid")); ok {
+				body = fixed
+				resp.Header.Set("Content-Type", "text/xml")
+				resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+				resp.ContentLength = int64(len(body))
+			}
+		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		code = xmlErrorCode(body)
 	}
@@ -331,6 +359,34 @@ func splitScope(scope string) (accessKeyID, region, service string) {
 		return parts[0], "", parts[2]
 	}
 	return "", "", ""
+}
+
+// fixQueryError turns moto's <ErrorResponse><Errors><Error>…</Error></Errors>
+// </ErrorResponse> into <ErrorResponse><Error>…</Error><RequestId>…
+// </RequestId></ErrorResponse>. ok is false if body is not of that shape.
+func fixQueryError(body []byte, requestID string) (fixed []byte, ok bool) {
+	var doc struct {
+		XMLName xml.Name `xml:"ErrorResponse"`
+		Errors  struct {
+			Error []struct {
+				Inner []byte `xml:",innerxml"`
+			} `xml:"Error"`
+		} `xml:"Errors"`
+		RequestID string `xml:"RequestId"`
+	}
+	if xml.Unmarshal(bytes.TrimSpace(body), &doc) != nil || len(doc.Errors.Error) != 1 {
+		return nil, false
+	}
+	if doc.RequestID != "" {
+		requestID = doc.RequestID
+	}
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<ErrorResponse><Error>")
+	b.Write(doc.Errors.Error[0].Inner)
+	b.WriteString("</Error><RequestId>")
+	_ = xml.EscapeText(&b, []byte(requestID))
+	b.WriteString("</RequestId></ErrorResponse>\n")
+	return b.Bytes(), true
 }
 
 // xmlErrorCode returns the text of the first <Code> element of an AWS XML

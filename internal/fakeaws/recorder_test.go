@@ -459,3 +459,63 @@ func TestRecorderConcurrent(t *testing.T) {
 		t.Errorf("upstream saw %d, want %d", len(got()), n)
 	}
 }
+
+func TestRecorderFixMotoErrors(t *testing.T) {
+	t.Parallel()
+	const motoBody = ` <?xml version="1.0" encoding="utf-8"?>
+<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message><Type>Sender</Type></Error></Errors></ErrorResponse>`
+	const iamBody = `<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>no user</Message></Error><RequestId>r1</RequestId></ErrorResponse>`
+	up := newLoopbackServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("X-Amzn-Requestid", "req-<1>")
+		w.WriteHeader(http.StatusForbidden)
+		if r.URL.Query().Get("Action") == "GetUser" {
+			_, _ = io.WriteString(w, iamBody)
+			return
+		}
+		_, _ = io.WriteString(w, motoBody)
+	}))
+	upURL, _ := url.Parse(up.URL)
+
+	for _, tc := range []struct {
+		name   string
+		opts   []fakeaws.Option
+		action string
+		want   string
+	}{
+		{"fixed", []fakeaws.Option{fakeaws.FixMotoErrors()}, "GetCallerIdentity",
+			`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+				`<ErrorResponse><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message><Type>Sender</Type></Error>` +
+				`<RequestId>req-&lt;1&gt;</RequestId></ErrorResponse>` + "\n"},
+		{"AWS shape untouched", []fakeaws.Option{fakeaws.FixMotoErrors()}, "GetUser", iamBody},
+		{"off by default", nil, "GetCallerIdentity", motoBody},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := fakeaws.NewRecorder(upURL, tc.opts...)
+			proxy := newLoopbackServer(t, rec)
+			req, err := http.NewRequestWithContext(t.Context(), "GET", proxy.URL+"/?Action="+tc.action, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(body) != tc.want {
+				t.Errorf("body =\n%s\nwant\n%s", body, tc.want)
+			}
+			if resp.StatusCode != http.StatusForbidden || resp.ContentLength != int64(len(tc.want)) {
+				t.Errorf("status %d, Content-Length %d; want 403, %d", resp.StatusCode, resp.ContentLength, len(tc.want))
+			}
+			if r := rec.Requests()[0]; r.Status != http.StatusForbidden || r.ErrorCode == "" {
+				t.Errorf("recorded %+v, want status 403 with an error code", r)
+			}
+		})
+	}
+}

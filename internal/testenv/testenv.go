@@ -1,0 +1,190 @@
+// Package testenv is the harness sesame's tests run in: a shared moto server
+// with a recording proxy per test, a sandboxed home directory and
+// environment, the sesame binary built once per test binary, and the rule for
+// missing tools.
+//
+// Import it from _test.go files only.
+//
+// # Missing tools
+//
+// A test that needs a program that is not installed fails when the
+// environment variable CI is true (CI=true) and is skipped otherwise, in both
+// cases with a message saying what is missing and how to install it. See
+// [NeedCommand].
+//
+// # Per-test-binary state
+//
+// Starting moto and building sesame are slow, so each happens at most once
+// per test binary and is cached in package state: the moto process and the
+// lock that gives one test at a time exclusive use of it, and the built
+// binaries. A package whose tests use [Moto], [AcquireMoto], [Sesame],
+// [BuildBinary] or [Run] must stop that state at the end with a TestMain:
+//
+//	func TestMain(m *testing.M) { testenv.Main(m) }
+//
+// Those functions fail the test when TestMain was not set up this way, so no
+// process or temporary directory outlives the test binary. On Linux the moto
+// process is also killed if the test binary dies without running TestMain to
+// the end (a panic or a timeout).
+//
+// All functions are safe for concurrent use by parallel tests.
+package testenv
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// state is the package's once-per-test-binary state (see the package doc).
+var state struct {
+	// mainInstalled is set by Main and Cleanup's caller; the helpers that
+	// leave something running refuse to work without it.
+	mainInstalled atomic.Bool
+
+	mu       sync.Mutex
+	cleanups []func()
+}
+
+// Main runs the tests with m and then [Cleanup], and exits with their code.
+// Call it from TestMain in every package that uses moto or builds binaries.
+func Main(m *testing.M) {
+	state.mainInstalled.Store(true)
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
+
+// Setup marks the harness as managed by the caller's TestMain, for a TestMain
+// that does more than [Main]: call Setup before m.Run and [Cleanup] after it.
+func Setup() {
+	state.mainInstalled.Store(true)
+}
+
+// Cleanup stops the shared moto server (killing its whole process group) and
+// removes the binaries built by [BuildBinary]. Use it in a TestMain that does
+// not call [Main], after m.Run. Calling it twice is harmless.
+func Cleanup() {
+	state.mu.Lock()
+	fns := state.cleanups
+	state.cleanups = nil
+	state.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+// atExit registers f to run in Cleanup.
+func atExit(f func()) {
+	state.mu.Lock()
+	defer state.mu.Unlock()
+	state.cleanups = append(state.cleanups, f)
+}
+
+// errNoMain is returned by helpers that need Main.
+var errNoMain = errors.New("testenv: this package's tests start shared processes: add `func TestMain(m *testing.M) { testenv.Main(m) }`")
+
+func checkMain() error {
+	if !state.mainInstalled.Load() {
+		return errNoMain
+	}
+	return nil
+}
+
+// InCI reports whether the tests run in CI, that is whether the environment
+// variable CI holds a true value ("true", "1", ...). In CI a missing tool is
+// a failure, not a reason to skip.
+func InCI() bool {
+	ci, err := strconv.ParseBool(os.Getenv("CI"))
+	return err == nil && ci
+}
+
+// MissingToolError reports that a program a test needs is not installed.
+type MissingToolError struct {
+	// Name is the program as looked up: a name searched on PATH, or a path.
+	Name string
+	// Hint says what to install, e.g. "apt-get install -y tmux".
+	Hint string
+}
+
+// Error returns, for example,
+// "tmux not found on PATH: install it with apt-get install -y tmux".
+func (e *MissingToolError) Error() string {
+	where := " on PATH"
+	if strings.ContainsRune(e.Name, os.PathSeparator) {
+		where = ""
+	}
+	return fmt.Sprintf("%s not found%s: %s", e.Name, where, e.Hint)
+}
+
+// LookTool returns the full path of the program name (searched on PATH
+// unless it contains a path separator), or a *[MissingToolError] carrying
+// installHint.
+func LookTool(name, installHint string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", &MissingToolError{Name: name, Hint: installHint}
+	}
+	return path, nil
+}
+
+// NeedCommand returns the full path of the program name (searched on PATH
+// unless it contains a path separator). When it is not installed the test
+// fails in CI and is skipped elsewhere, with a message naming the program and
+// installHint, for example:
+//
+//	tmux := testenv.NeedCommand(t, "tmux", "install it with apt-get install -y tmux")
+func NeedCommand(t testing.TB, name, installHint string) string {
+	t.Helper()
+	path, err := LookTool(name, installHint)
+	if err != nil {
+		SkipOrFail(t, err)
+	}
+	return path
+}
+
+// SkipOrFail stops the test because of err, something it needs that is
+// missing: it fails the test in CI ([InCI]) and skips it otherwise.
+func SkipOrFail(t testing.TB, err error) {
+	t.Helper()
+	skipOrFail(t, InCI(), err)
+}
+
+func skipOrFail(t testing.TB, ci bool, err error) {
+	t.Helper()
+	if ci {
+		t.Fatalf("%v (CI=true: a missing tool is a failure)", err)
+	}
+	t.Skipf("skipping: %v", err)
+}
+
+// Setenv sets the environment of the test process, for code that reads it
+// directly (config.LoadDefaultConfig): it removes every AWS_* and SESAME_*
+// variable, then sets each KEY=VALUE entry of env. Everything is restored
+// when the test ends. Like [testing.T.Setenv] it cannot be used in parallel
+// tests.
+func Setenv(t testing.TB, env []string) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "SESAME_") {
+			t.Setenv(k, "") // registers the restore
+			if err := os.Unsetenv(k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			t.Fatalf("testenv.Setenv: malformed entry %q", kv)
+		}
+		t.Setenv(k, v)
+	}
+}
