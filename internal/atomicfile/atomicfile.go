@@ -2,7 +2,8 @@
 // content or the new, never a half-written file: the data goes to a
 // temporary file in the same folder, is synced, and is renamed over the
 // target. It is safe for concurrent use; concurrent writers of one file each
-// win whole, the last rename last.
+// win whole, the last rename last. Lock serialises read-modify-write cycles
+// across goroutines and processes.
 package atomicfile
 
 import (
@@ -11,6 +12,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // WriteFile writes data to path atomically. An existing file keeps its
@@ -63,6 +67,43 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// LockTimeout is how long Lock waits for another holder of the lock.
+const LockTimeout = 30 * time.Second
+
+// Lock takes an exclusive advisory lock (flock(2), LockFileEx on Windows)
+// for path, waiting at most LockTimeout, and returns the function that
+// releases it. The lock is the file ".NAME.lock" next to the file path
+// resolves to (through symbolic links, so every name of one file shares one
+// lock); it is created 0600, with missing parent folders 0700, and is left in
+// place afterwards, as removing a lock file races with its next user. The
+// lock only excludes other users of Lock: editors that do not take it (the
+// AWS CLI's "aws configure set") are not held off.
+func Lock(path string) (unlock func() error, err error) {
+	target, err := resolveLink(path)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	l := flock.New(filepath.Join(dir, "."+filepath.Base(target)+".lock"), flock.SetPermissions(0o600))
+	deadline := time.Now().Add(LockTimeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 20*time.Millisecond) {
+		ok, err := l.TryLock()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return l.Close, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s is locked by another process for more than %s", l.Path(), LockTimeout)
+		}
+		time.Sleep(delay)
+	}
 }
 
 // resolveLink follows symbolic links to the final target, which need not

@@ -122,7 +122,7 @@ func firstInvalidUTF8(b []byte) int {
 // splitLines splits on "\r\n", "\r" and "\n" as Python's universal newlines
 // do, keeping each line's ending, and picks the ending new lines should use.
 func splitLines(s string) (lines []string, eol string) {
-	crlf, lf := 0, 0
+	crlf, lf, cr := 0, 0, 0
 	for len(s) > 0 {
 		i := strings.IndexAny(s, "\r\n")
 		if i < 0 {
@@ -136,13 +136,19 @@ func splitLines(s string) (lines []string, eol string) {
 			crlf++
 		case s[i] == '\n':
 			lf++
+		default:
+			cr++
 		}
 		lines = append(lines, s[:n])
 		s = s[n:]
 	}
-	eol = "\n"
-	if crlf > lf {
+	switch {
+	case crlf > lf && crlf >= cr:
 		eol = "\r\n"
+	case cr > lf && cr > crlf:
+		eol = "\r"
+	default:
+		eol = "\n"
 	}
 	return lines, eol
 }
