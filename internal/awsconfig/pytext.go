@@ -21,12 +21,59 @@ func pyRStrip(s string) string { return strings.TrimRightFunc(s, isPySpace) }
 func pyLStrip(s string) string { return strings.TrimLeftFunc(s, isPySpace) }
 
 // pyLower is str.lower: Unicode full lower-casing. The only unconditional
-// multi-rune mapping is U+0130 (capital I with dot above).
+// multi-rune mapping is U+0130 (capital I with dot above); the only
+// context-dependent one is capital sigma, which becomes final sigma at the
+// end of a word.
 func pyLower(s string) string {
 	if strings.ContainsRune(s, '\u0130') {
 		s = strings.ReplaceAll(s, "\u0130", "i\u0307")
 	}
-	return strings.ToLower(s)
+	if !strings.ContainsRune(s, '\u03a3') {
+		return strings.ToLower(s)
+	}
+	rs := []rune(s)
+	out := make([]rune, len(rs))
+	for i, r := range rs {
+		if r == '\u03a3' && isFinalSigma(rs, i) {
+			out[i] = '\u03c2'
+		} else {
+			out[i] = unicode.ToLower(r)
+		}
+	}
+	return string(out)
+}
+
+// isFinalSigma is CPython's handle_capital_sigma: the sigma at rs[i] follows
+// a cased letter and is not followed by one, case-ignorable runes skipped.
+func isFinalSigma(rs []rune, i int) bool {
+	j := i - 1
+	for j >= 0 && isCaseIgnorable(rs[j]) {
+		j--
+	}
+	if j < 0 || !isCased(rs[j]) {
+		return false
+	}
+	j = i + 1
+	for j < len(rs) && isCaseIgnorable(rs[j]) {
+		j++
+	}
+	return j == len(rs) || !isCased(rs[j])
+}
+
+// isCased is the Unicode property Cased.
+func isCased(r rune) bool {
+	return unicode.In(r, unicode.Lu, unicode.Ll, unicode.Lt, unicode.Other_Lowercase, unicode.Other_Uppercase)
+}
+
+// isCaseIgnorable is the Unicode property Case_Ignorable: the categories
+// Mn, Me, Cf, Lm and Sk, and the Word_Break values MidLetter, MidNumLet
+// and Single_Quote.
+func isCaseIgnorable(r rune) bool {
+	switch r {
+	case '\'', '.', ':', 0xb7, 0x387, 0x55f, 0x5f4, 0x2018, 0x2019, 0x2024, 0x2027, 0xfe13, 0xfe52, 0xfe55, 0xff07, 0xff0e, 0xff1a:
+		return true
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
 
 // pySplitLines is str.splitlines without keepends.
