@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeTB is a testing.TB whose Fatal and Skip are recorded instead of
@@ -12,10 +13,22 @@ import (
 type fakeTB struct {
 	testing.TB
 
-	mu      sync.Mutex
-	failed  bool
-	skipped bool
-	msg     string
+	mu       sync.Mutex
+	failed   bool
+	skipped  bool
+	msg      string
+	deadline time.Time // reported by Deadline if set
+}
+
+// Deadline is testing.T's, or f.deadline if set.
+func (f *fakeTB) Deadline() (time.Time, bool) {
+	if !f.deadline.IsZero() {
+		return f.deadline, true
+	}
+	if d, ok := f.TB.(interface{ Deadline() (time.Time, bool) }); ok {
+		return d.Deadline()
+	}
+	return time.Time{}, false
 }
 
 func (f *fakeTB) Helper() {}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesamehq/sesame/internal/testenv"
 )
@@ -257,5 +258,19 @@ func TestInCI(t *testing.T) {
 		if got := testenv.InCI(); got != want {
 			t.Errorf("CI=%q: InCI() = %v, want %v", v, got, want)
 		}
+	}
+}
+
+func TestRunBinaryTimeout(t *testing.T) {
+	t.Parallel()
+	bin := testenv.BuildBinary(t, helloPkg)
+	ft := &fakeTB{TB: t, deadline: time.Now().Add(time.Second)}
+	start := time.Now()
+	ft.run(func() { testenv.RunBinary(ft, bin, nil, "", "sleep") })
+	if !ft.failed || !strings.Contains(ft.msg, "hello sleep: did not finish within") {
+		t.Errorf("failed=%v msg=%q, want a timeout failure", ft.failed, ft.msg)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("RunBinary took %v to give up", d)
 	}
 }
