@@ -1,0 +1,147 @@
+// Package prompt asks a person questions on the terminal. Prompts are read
+// from and written to /dev/tty, never stdin or stdout, so that they work
+// while stdout carries data (export) or sesame runs as a credential_process.
+package prompt
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// ErrNoTerminal means there is no terminal to ask on.
+var ErrNoTerminal = errors.New("no terminal to prompt on")
+
+// Prompter asks questions. Implementations return ErrNoTerminal when they
+// cannot ask, and the context's error when it ends first.
+type Prompter interface {
+	// Secret reads a line without echoing it.
+	Secret(ctx context.Context, label string) (string, error)
+	// Line reads a line with echo.
+	Line(ctx context.Context, label string) (string, error)
+	// Confirm asks a yes/no question; an empty answer is def.
+	Confirm(ctx context.Context, label string, def bool) (bool, error)
+}
+
+// TTY prompts on the controlling terminal, /dev/tty.
+type TTY struct {
+	// Path is the terminal device; "" means /dev/tty.
+	Path string
+}
+
+func (t TTY) open() (*os.File, error) {
+	path := t.Path
+	if path == "" {
+		path = "/dev/tty"
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, ErrNoTerminal
+	}
+	if !term.IsTerminal(int(f.Fd())) {
+		f.Close()
+		return nil, ErrNoTerminal
+	}
+	return f, nil
+}
+
+// ask runs read on the terminal, giving up when ctx ends.
+func (t TTY) ask(ctx context.Context, label string, read func(*os.File) (string, error)) (string, error) {
+	f, err := t.open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fmt.Fprint(f, label)
+	type result struct {
+		s   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := read(f)
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.s, r.err
+	case <-ctx.Done():
+		fmt.Fprintln(f)
+		return "", ctx.Err()
+	}
+}
+
+// Secret implements Prompter.
+func (t TTY) Secret(ctx context.Context, label string) (string, error) {
+	return t.ask(ctx, label, func(f *os.File) (string, error) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(f)
+		return string(b), err
+	})
+}
+
+// Line implements Prompter.
+func (t TTY) Line(ctx context.Context, label string) (string, error) {
+	return t.ask(ctx, label, func(f *os.File) (string, error) {
+		s, err := bufio.NewReader(f).ReadString('\n')
+		if err != nil && s == "" {
+			return "", err
+		}
+		return strings.TrimRight(s, "\r\n"), nil
+	})
+}
+
+// Confirm implements Prompter.
+func (t TTY) Confirm(ctx context.Context, label string, def bool) (bool, error) {
+	suffix := " [y/N] "
+	if def {
+		suffix = " [Y/n] "
+	}
+	s, err := t.Line(ctx, label+suffix)
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return def, nil
+	case "y", "yes":
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
+// Fake answers prompts from a script, for tests. Each call takes the next
+// answer; a prompt with no answer left fails the call (an unexpected prompt).
+type Fake struct {
+	Answers []string
+	// Asked records the labels, in order.
+	Asked []string
+}
+
+// Secret implements Prompter.
+func (f *Fake) Secret(ctx context.Context, label string) (string, error) { return f.next(label) }
+
+// Line implements Prompter.
+func (f *Fake) Line(ctx context.Context, label string) (string, error) { return f.next(label) }
+
+// Confirm implements Prompter.
+func (f *Fake) Confirm(ctx context.Context, label string, def bool) (bool, error) {
+	s, err := f.next(label)
+	return s == "y", err
+}
+
+func (f *Fake) next(label string) (string, error) {
+	f.Asked = append(f.Asked, label)
+	if len(f.Answers) == 0 {
+		return "", fmt.Errorf("unexpected prompt %q", label)
+	}
+	s := f.Answers[0]
+	f.Answers = f.Answers[1:]
+	return s, nil
+}

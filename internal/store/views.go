@@ -1,0 +1,362 @@
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Item name prefixes.
+const (
+	prefix        = "sesame:"
+	nameKeyItem   = prefix + "name-key"
+	keysPrefix    = prefix + "keys:"
+	sessionPrefix = prefix + "session:"
+	tokenPrefix   = prefix + "sso-token:"
+)
+
+// Store gives typed access to a Backend: key pairs, cached sessions and SSO
+// tokens. It is safe for concurrent use.
+type Store struct {
+	b       Backend
+	lockDir string
+
+	mu      sync.Mutex
+	nameKey []byte
+}
+
+// New returns a Store over b. lockDir is a private folder (0700) where the
+// store keeps the lock files that serialise creating its name key across
+// processes.
+func New(b Backend, lockDir string) *Store { return &Store{b: b, lockDir: lockDir} }
+
+// Backend returns the underlying backend.
+func (s *Store) Backend() Backend { return s.b }
+
+// key returns the name key, creating it when create is set and there is
+// none. With create unset and no key, it returns ErrNotFound: nothing can
+// have been stored yet.
+func (s *Store) key(ctx context.Context, create bool) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.nameKey != nil {
+		return s.nameKey, nil
+	}
+	k, err := s.b.Get(ctx, nameKeyItem)
+	if errors.Is(err, ErrNotFound) && create {
+		k, err = s.createKey(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(k) != 32 {
+		return nil, fmt.Errorf("the store's name key (item %s) is damaged", nameKeyItem)
+	}
+	s.nameKey = k
+	return k, nil
+}
+
+// createKey makes the name key under a cross-process lock, so that two
+// first writes at once agree on one key.
+func (s *Store) createKey(ctx context.Context) ([]byte, error) {
+	if err := os.MkdirAll(s.lockDir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create lock folder: %w", err)
+	}
+	l := flock.New(filepath.Join(s.lockDir, "name-key.lock"))
+	if ok, err := l.TryLockContext(ctx, 20*time.Millisecond); err != nil || !ok {
+		return nil, fmt.Errorf("cannot lock the store: %w", orCtx(err, ctx))
+	}
+	defer l.Unlock()
+	k, err := s.b.Get(ctx, nameKeyItem)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return k, err
+	}
+	k = make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := s.b.Set(ctx, nameKeyItem, k); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func orCtx(err error, ctx context.Context) error {
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func tag(key []byte, kind, id string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+func (s *Store) getJSON(ctx context.Context, name string, v any) error {
+	data, err := s.b.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("store item %s is damaged; remove it and store it again", name)
+	}
+	return nil
+}
+
+func (s *Store) setJSON(ctx context.Context, name string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.b.Set(ctx, name, data)
+}
+
+// KeyPair is a long-term access key.
+type KeyPair struct {
+	Profile         string    `json:"profile"`
+	AccessKeyID     string    `json:"access_key_id"`
+	SecretAccessKey string    `json:"secret_access_key"`
+	Added           time.Time `json:"added"`
+}
+
+func (s *Store) keysName(key []byte, profile string) string {
+	return keysPrefix + tag(key, "keys", profile)
+}
+
+// Keys returns the profile's stored key pair, or ErrNotFound.
+func (s *Store) Keys(ctx context.Context, profile string) (KeyPair, error) {
+	var kp KeyPair
+	key, err := s.key(ctx, false)
+	if err != nil {
+		return kp, err
+	}
+	err = s.getJSON(ctx, s.keysName(key, profile), &kp)
+	return kp, err
+}
+
+// SetKeys stores the profile's key pair, replacing any.
+func (s *Store) SetKeys(ctx context.Context, kp KeyPair) error {
+	key, err := s.key(ctx, true)
+	if err != nil {
+		return err
+	}
+	return s.setJSON(ctx, s.keysName(key, kp.Profile), kp)
+}
+
+// RemoveKeys deletes the profile's key pair; ErrNotFound when there is none.
+func (s *Store) RemoveKeys(ctx context.Context, profile string) error {
+	key, err := s.key(ctx, false)
+	if err != nil {
+		return err
+	}
+	return s.b.Remove(ctx, s.keysName(key, profile))
+}
+
+// Inventory is what the store holds, as `sesame list` shows it.
+type Inventory struct {
+	// Keys is the set of profiles with a stored key pair, including ones
+	// no known profile uses.
+	Keys map[string]bool
+	// Sessions maps a profile to the latest expiration among its cached,
+	// still valid sessions.
+	Sessions map[string]time.Time
+}
+
+// Inventory lists what is stored for the known profiles, and the profiles
+// of key pairs that none of them use. It reads only the items it cannot
+// match to a known profile by name, and the sessions.
+func (s *Store) Inventory(ctx context.Context, known []string, now time.Time) (Inventory, error) {
+	inv := Inventory{Keys: map[string]bool{}, Sessions: map[string]time.Time{}}
+	key, err := s.key(ctx, false)
+	if errors.Is(err, ErrNotFound) {
+		return inv, nil
+	}
+	if err != nil {
+		return inv, err
+	}
+	names, err := s.b.List(ctx)
+	if err != nil {
+		return inv, err
+	}
+	byKeysName := make(map[string]string, len(known))
+	byProfileTag := make(map[string]string, len(known))
+	for _, p := range known {
+		byKeysName[s.keysName(key, p)] = p
+		byProfileTag[tag(key, "session-profile", p)] = p
+	}
+	for _, name := range names {
+		switch {
+		case strings.HasPrefix(name, keysPrefix):
+			if p, ok := byKeysName[name]; ok {
+				inv.Keys[p] = true
+				continue
+			}
+			var kp KeyPair
+			if err := s.getJSON(ctx, name, &kp); err != nil {
+				return inv, err
+			}
+			inv.Keys[kp.Profile] = true
+		case strings.HasPrefix(name, sessionPrefix):
+			ptag, _, _ := strings.Cut(strings.TrimPrefix(name, sessionPrefix), ":")
+			p, ok := byProfileTag[ptag]
+			if !ok {
+				continue
+			}
+			var sess Session
+			if err := s.getJSON(ctx, name, &sess); err != nil {
+				return inv, err
+			}
+			if sess.Expiration.After(now) && sess.Expiration.After(inv.Sessions[p]) {
+				inv.Sessions[p] = sess.Expiration
+			}
+		}
+	}
+	return inv, nil
+}
+
+// Session is a cached set of temporary credentials.
+type Session struct {
+	// Profile is the profile the credentials were made for.
+	Profile string `json:"profile"`
+	// ID tells apart the sessions of one profile (the provider step and
+	// its parameters); it is never shown.
+	ID              string    `json:"id"`
+	AccessKeyID     string    `json:"access_key_id"`
+	SecretAccessKey string    `json:"secret_access_key"`
+	SessionToken    string    `json:"session_token"`
+	Expiration      time.Time `json:"expiration"`
+}
+
+func (s *Store) sessionName(key []byte, profile, id string) string {
+	return sessionPrefix + tag(key, "session-profile", profile) + ":" + tag(key, "session", profile+"\x00"+id)
+}
+
+// Session returns a cached session, or ErrNotFound.
+func (s *Store) Session(ctx context.Context, profile, id string) (Session, error) {
+	var sess Session
+	key, err := s.key(ctx, false)
+	if err != nil {
+		return sess, err
+	}
+	err = s.getJSON(ctx, s.sessionName(key, profile, id), &sess)
+	return sess, err
+}
+
+// SetSession caches a session.
+func (s *Store) SetSession(ctx context.Context, sess Session) error {
+	key, err := s.key(ctx, true)
+	if err != nil {
+		return err
+	}
+	return s.setJSON(ctx, s.sessionName(key, sess.Profile, sess.ID), sess)
+}
+
+// ClearSessions deletes the cached sessions of profile, or of every
+// profile when profile is "". It returns how many it deleted.
+func (s *Store) ClearSessions(ctx context.Context, profile string) (int, error) {
+	key, err := s.key(ctx, false)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	names, err := s.b.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	want := sessionPrefix
+	if profile != "" {
+		want += tag(key, "session-profile", profile) + ":"
+	}
+	n := 0
+	for _, name := range names {
+		if !strings.HasPrefix(name, want) {
+			continue
+		}
+		if err := s.b.Remove(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Token is a cached IAM Identity Center sign-in: the OIDC token and the
+// client registration it came from.
+type Token struct {
+	// Session is the sso-session name, or the start URL of a legacy profile.
+	Session               string    `json:"session"`
+	StartURL              string    `json:"start_url"`
+	Region                string    `json:"region"`
+	AccessToken           string    `json:"access_token"`
+	ExpiresAt             time.Time `json:"expires_at"`
+	RefreshToken          string    `json:"refresh_token,omitempty"`
+	ClientID              string    `json:"client_id,omitempty"`
+	ClientSecret          string    `json:"client_secret,omitempty"`
+	RegistrationExpiresAt time.Time `json:"registration_expires_at,omitzero"`
+	Scopes                []string  `json:"scopes,omitempty"`
+}
+
+func (s *Store) tokenName(key []byte, session string) string {
+	return tokenPrefix + tag(key, "sso-token", session)
+}
+
+// Token returns the cached token of an sso-session, or ErrNotFound.
+func (s *Store) Token(ctx context.Context, session string) (Token, error) {
+	var t Token
+	key, err := s.key(ctx, false)
+	if err != nil {
+		return t, err
+	}
+	err = s.getJSON(ctx, s.tokenName(key, session), &t)
+	return t, err
+}
+
+// SetToken caches an sso-session's token.
+func (s *Store) SetToken(ctx context.Context, t Token) error {
+	key, err := s.key(ctx, true)
+	if err != nil {
+		return err
+	}
+	return s.setJSON(ctx, s.tokenName(key, t.Session), t)
+}
+
+// RemoveToken deletes an sso-session's token; ErrNotFound when none.
+func (s *Store) RemoveToken(ctx context.Context, session string) error {
+	key, err := s.key(ctx, false)
+	if err != nil {
+		return err
+	}
+	return s.b.Remove(ctx, s.tokenName(key, session))
+}
+
+// sortedProfiles returns the keys of m sorted.
+func sortedProfiles(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Profiles returns the profiles with stored keys, sorted.
+func (inv Inventory) Profiles() []string { return sortedProfiles(inv.Keys) }
