@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/store"
 )
 
 // Exit codes.
@@ -82,4 +83,20 @@ func ConfigError(err error) error {
 		return WithHint(err, fmt.Sprintf("the AWS CLI cannot read this file either; fix line %d of %s", pe.Line, pe.File))
 	}
 	return WithHint(err, "check the file's permissions, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere")
+}
+
+// StoreError adds the next step to an error from the secret store.
+func StoreError(err error) error {
+	if err == nil || Hint(err) != "" {
+		return err
+	}
+	switch {
+	case errors.Is(err, store.ErrWrongPassphrase):
+		return WithHint(err, "check SESAME_FILE_PASSPHRASE or SESAME_FILE_PASSPHRASE_COMMAND, or type it again")
+	case errors.Is(err, store.ErrLocked):
+		return WithHint(err, "unlock your keyring (log in to the desktop session), or choose another backend with --backend or SESAME_BACKEND")
+	case errors.Is(err, store.ErrUnavailable):
+		return WithHint(err, "choose a backend that works here: --backend file (or SESAME_BACKEND=file, or pass)")
+	}
+	return err
 }

@@ -4,12 +4,17 @@
 package cmdutil
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/store"
 )
 
 // BuildInfo describes the binary.
@@ -36,6 +41,17 @@ type Factory struct {
 	Picker Picker
 	// Build describes the binary.
 	Build BuildInfo
+	// Prompter asks questions on the terminal.
+	Prompter prompt.Prompter
+	// BackendName is the --backend flag ("" when not given).
+	BackendName string
+	// OpenBackend opens a store backend by name; "" means SESAME_BACKEND,
+	// else the platform's keyring.
+	OpenBackend func(ctx context.Context, name string) (store.Backend, error)
+
+	storeOnce sync.Once
+	store     *store.Store
+	storeErr  error
 
 	configOnce sync.Once
 	config     *awsconfig.Config
@@ -71,4 +87,41 @@ func (f *Factory) Config() (*awsconfig.Config, error) {
 		}
 	})
 	return f.config, f.configErr
+}
+
+// StateDir is sesame's private folder for lock files and other state that
+// is not secret: $XDG_STATE_HOME/sesame, else ~/.local/state/sesame.
+func (f *Factory) StateDir() (string, error) {
+	if d := f.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "sesame"), nil
+	}
+	home, err := f.HomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "state", "sesame"), nil
+}
+
+// Store opens the secret store once: the backend named by --backend, else
+// SESAME_BACKEND, else the platform keyring. A backend that cannot be
+// opened is an error with a hint; there is never a silent fall-back.
+func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
+	f.storeOnce.Do(func() {
+		state, err := f.StateDir()
+		if err != nil {
+			f.storeErr = err
+			return
+		}
+		if f.OpenBackend == nil {
+			f.storeErr = fmt.Errorf("no store backends are built into this binary")
+			return
+		}
+		b, err := f.OpenBackend(ctx, f.BackendName)
+		if err != nil {
+			f.storeErr = err
+			return
+		}
+		f.store = store.New(store.WithTimeout(b, store.DefaultTimeout), filepath.Join(state, "locks"))
+	})
+	return f.store, f.storeErr
 }

@@ -89,3 +89,14 @@ func (t timeoutBackend) List(ctx context.Context) ([]string, error) {
 	defer cancel()
 	return t.b.List(ctx)
 }
+
+// Unwrap returns the backend under the wrappers of this package.
+func Unwrap(b Backend) Backend {
+	for {
+		t, ok := b.(timeoutBackend)
+		if !ok {
+			return b
+		}
+		b = t.b
+	}
+}

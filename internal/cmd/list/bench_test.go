@@ -1,6 +1,7 @@
 package list
 
 import (
+	"context"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -26,7 +27,7 @@ func BenchmarkList5000(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				ios, _, _, _ := iostreams.Test()
-				if err := Run(&Options{IO: ios, Config: func() (*awsconfig.Config, error) { return awsconfig.Load(paths) }, JSON: json}); err != nil {
+				if err := Run(context.Background(), &Options{IO: ios, Config: func() (*awsconfig.Config, error) { return awsconfig.Load(paths) }, JSON: json}); err != nil {
 					b.Fatal(err)
 				}
 			}

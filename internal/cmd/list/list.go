@@ -4,50 +4,60 @@ package list
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/store"
 )
 
 // Options are the inputs of `sesame list`.
 type Options struct {
 	IO     *iostreams.IOStreams
 	Config func() (*awsconfig.Config, error)
-	JSON   bool
+	// Store opens the secret store; nil lists without the stored-key and
+	// session columns filled in.
+	Store func(context.Context) (*store.Store, error)
+	Now   func() time.Time
+	JSON  bool
 }
 
 // NewCmdList builds the command; runF replaces the run function in tests.
-func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config}
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Store: f.Store, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List profiles and how each gets credentials",
 		Long: `List every profile of the AWS config and shared credentials files, with its
-credential source (keys, role, sso, process, web-identity), region, sso-session
-and source_profile chain.
+credential source (keys, role, sso, process, web-identity), region, sso-session,
+source_profile chain, whether a key pair is stored, and the cached session's
+time left. Key pairs stored for profiles that no file names are listed too.
 
 On a terminal the output is a table. When piped it is tab-separated text with
 no header, one profile per line, in the columns:
-  name, source, region, sso_session, chain (names joined by " -> ")
+  name, source, region, sso_session, chain (names joined by " -> "),
+  stored_key (yes or no), session_expiration (RFC 3339, or empty)
 With --json it is an array of objects with the keys name, source, chain,
 region, sso_session, stored_key and session_expiration.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
-			return Run(opts)
+			return Run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
@@ -65,15 +75,27 @@ type Row struct {
 	SessionExpiration *string  `json:"session_expiration"`
 	// Error says why the profile cannot be used, when it cannot.
 	Error string `json:"error,omitempty"`
+	// Note says something else worth knowing, such as a stored key pair
+	// that no profile uses.
+	Note string `json:"note,omitempty"`
 }
 
 // Run lists the profiles.
-func Run(opts *Options) error {
+func Run(ctx context.Context, opts *Options) error {
 	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
 	rows := Rows(cfg)
+	if opts.Store != nil {
+		rows, err = addStored(ctx, opts, rows)
+		if err != nil {
+			opts.IO.Warnf("cannot read the store, so the stored-key and session columns are unknown: %v", err)
+			if h := cmdutil.Hint(cmdutil.StoreError(err)); h != "" {
+				opts.IO.Warnf("hint: %s", h)
+			}
+		}
+	}
 	for _, r := range rows {
 		if r.Error != "" {
 			opts.IO.Warnf("%s", r.Error)
@@ -88,7 +110,7 @@ func Run(opts *Options) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	case opts.IO.IsStdoutTTY():
-		return printTable(opts.IO, rows)
+		return printTable(opts.IO, rows, opts.now())
 	default:
 		return printTSV(opts.IO, rows)
 	}
@@ -117,6 +139,42 @@ func Rows(cfg *awsconfig.Config) []Row {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// addStored fills in the stored-key and session columns, and adds rows for
+// key pairs that no profile uses.
+func addStored(ctx context.Context, opts *Options, rows []Row) ([]Row, error) {
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return rows, err
+	}
+	known := make([]string, len(rows))
+	for i, r := range rows {
+		known[i] = r.Name
+	}
+	now := opts.now()
+	inv, err := st.Inventory(ctx, known, now)
+	if err != nil {
+		return rows, err
+	}
+	seen := map[string]bool{}
+	for i := range rows {
+		r := &rows[i]
+		seen[r.Name] = true
+		r.StoredKey = inv.Keys[r.Name]
+		if exp, ok := inv.Sessions[r.Name]; ok {
+			s := exp.UTC().Format(time.RFC3339)
+			r.SessionExpiration = &s
+		}
+	}
+	for _, p := range inv.Profiles() {
+		if !seen[p] {
+			rows = append(rows, Row{Name: p, Source: string(awsconfig.SourceKeys), Chain: []string{p}, StoredKey: true,
+				Note: "a stored key pair that no profile in the AWS files uses"})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	return rows, nil
 }
 
 // sourceWithoutResolving guesses the source of a profile whose chain is
@@ -154,10 +212,33 @@ func chainText(chain []string) string {
 	return strings.Join(chain, " -> ")
 }
 
-func printTable(io *iostreams.IOStreams, rows []Row) error {
+func yesDash(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "-"
+}
+
+// timeLeft shows an expiration as the time left, such as "42m" or "7h5m".
+func timeLeft(exp *string, now time.Time) string {
+	if exp == nil {
+		return ""
+	}
+	t, err := time.Parse(time.RFC3339, *exp)
+	if err != nil {
+		return ""
+	}
+	d := t.Sub(now).Truncate(time.Minute)
+	if d <= 0 {
+		return "expired"
+	}
+	return strings.TrimSuffix(d.String(), "0s") + " left"
+}
+
+func printTable(io *iostreams.IOStreams, rows []Row, now time.Time) error {
 	var buf bytes.Buffer
 	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "PROFILE\tSOURCE\tREGION\tSSO SESSION\tCHAIN")
+	fmt.Fprintln(w, "PROFILE\tSOURCE\tREGION\tSSO SESSION\tCHAIN\tSTORED KEY\tSESSION")
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -169,7 +250,11 @@ func printTable(io *iostreams.IOStreams, rows []Row) error {
 		if r.Error != "" {
 			src += " (broken)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Name, src, dash(deref(r.Region)), dash(deref(r.SSOSession)), dash(chainText(r.Chain)))
+		if r.Note != "" {
+			src = "(no profile)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, src, dash(deref(r.Region)), dash(deref(r.SSOSession)), dash(chainText(r.Chain)),
+			yesDash(r.StoredKey), dash(timeLeft(r.SessionExpiration, now)))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -183,7 +268,11 @@ func printTSV(io *iostreams.IOStreams, rows []Row) error {
 	var b strings.Builder
 	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
 	for _, r := range rows {
-		fields := []string{r.Name, r.Source, deref(r.Region), deref(r.SSOSession), chainText(r.Chain)}
+		stored := "no"
+		if r.StoredKey {
+			stored = "yes"
+		}
+		fields := []string{r.Name, r.Source, deref(r.Region), deref(r.SSOSession), chainText(r.Chain), stored, deref(r.SessionExpiration)}
 		for i, f := range fields {
 			fields[i] = clean.Replace(f)
 		}
@@ -205,4 +294,11 @@ func warnEmpty(io *iostreams.IOStreams, cfg *awsconfig.Config) {
 		io.Warnf("no profiles in %s or %s", cfg.Paths.Config, cfg.Paths.Credentials)
 	}
 	io.Warnf("hint: add a [profile NAME] section to %s, or point AWS_CONFIG_FILE at your config", cfg.Paths.Config)
+}
+
+func (o *Options) now() time.Time {
+	if o.Now == nil {
+		return time.Now()
+	}
+	return o.Now()
 }

@@ -1,15 +1,18 @@
 package list
 
 import (
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -19,6 +22,27 @@ func loadFixture(t *testing.T) func() (*awsconfig.Config, error) {
 	return func() (*awsconfig.Config, error) {
 		return awsconfig.Load(awsconfig.Paths{Config: "testdata/config", Credentials: "testdata/credentials"})
 	}
+}
+
+var fixedNow = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+// fixtureStore holds a key for base, a key for a profile no file names, and
+// sessions for admin (one valid, one expired).
+func fixtureStore(t *testing.T) func(context.Context) (*store.Store, error) {
+	t.Helper()
+	ctx := context.Background()
+	st := store.New(store.NewMemory(), t.TempDir())
+	for _, p := range []string{"base", "gone"} {
+		if err := st.SetKeys(ctx, store.KeyPair{Profile: p, AccessKeyID: "AKIAEXAMPLE" + strings.ToUpper(p), SecretAccessKey: "not-a-real-secret-" + p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, exp := range map[string]time.Time{"a": fixedNow.Add(42 * time.Minute), "b": fixedNow.Add(-time.Hour)} {
+		if err := st.SetSession(ctx, store.Session{Profile: "admin", ID: id, AccessKeyID: "ASIA" + id, Expiration: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func(context.Context) (*store.Store, error) { return st, nil }
 }
 
 func golden(t *testing.T, name, got string) {
@@ -55,14 +79,14 @@ func TestListFormats(t *testing.T) {
 			t.Parallel()
 			ios, _, out, errOut := iostreams.Test()
 			ios.SetTTY(false, tt.tty, false)
-			if err := Run(&Options{IO: ios, Config: loadFixture(t), JSON: tt.json}); err != nil {
+			if err := Run(context.Background(), &Options{IO: ios, Config: loadFixture(t), JSON: tt.json, Store: fixtureStore(t), Now: func() time.Time { return fixedNow }}); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, tt.golden, out.String())
 			if !strings.Contains(errOut.String(), `sesame: profile "loop-a": source_profile loop: loop-a -> loop-b -> loop-a`) {
 				t.Errorf("stderr does not report the loop:\n%s", errOut)
 			}
-			if strings.Contains(out.String()+errOut.String(), "not-a-real-secret") {
+			if strings.Contains(out.String()+errOut.String(), "not-a-real-secret") || strings.Contains(out.String(), "AKIAEXAMPLE") {
 				t.Error("list printed a secret")
 			}
 		})
@@ -76,7 +100,7 @@ func TestListEmpty(t *testing.T) {
 	cfg := func() (*awsconfig.Config, error) {
 		return awsconfig.Load(awsconfig.Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")})
 	}
-	if err := Run(&Options{IO: ios, Config: cfg, JSON: true}); err != nil {
+	if err := Run(context.Background(), &Options{IO: ios, Config: cfg, JSON: true}); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != "[]\n" {
@@ -95,7 +119,7 @@ func TestListFlags(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	f := &cmdutil.Factory{IOStreams: ios}
 	var got *Options
-	cmd := NewCmdList(f, func(o *Options) error { got = o; return nil })
+	cmd := NewCmdList(f, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--json"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -103,10 +127,28 @@ func TestListFlags(t *testing.T) {
 	if !got.JSON {
 		t.Error("--json was not parsed")
 	}
-	cmd = NewCmdList(f, func(o *Options) error { return nil })
+	cmd = NewCmdList(f, func(_ context.Context, o *Options) error { return nil })
 	cmd.SetArgs([]string{"extra"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Errorf("an argument gave %v, want a usage error", err)
+	}
+}
+
+func TestListStoreErrorIsReportedNotHidden(t *testing.T) {
+	t.Parallel()
+	mem := store.NewMemory()
+	mem.Err = store.ErrLocked
+	ios, _, out, errOut := iostreams.Test()
+	st := store.New(mem, t.TempDir())
+	err := Run(context.Background(), &Options{IO: ios, Config: loadFixture(t), Store: func(context.Context) (*store.Store, error) { return st, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "cannot read the store") || !strings.Contains(errOut.String(), "hint: unlock your keyring") {
+		t.Errorf("stderr = %q, want the store error and a hint", errOut)
+	}
+	if !strings.Contains(out.String(), "admin\trole") {
+		t.Errorf("the profiles were not listed: %q", out)
 	}
 }
