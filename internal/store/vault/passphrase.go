@@ -1,0 +1,117 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/store"
+)
+
+// The environment variables the passphrase comes from.
+const (
+	EnvPassphrase        = "SESAME_FILE_PASSPHRASE"
+	EnvPassphraseCommand = "SESAME_FILE_PASSPHRASE_COMMAND"
+)
+
+// op is the state of one Get, Set, Remove or List: the passphrase, once
+// it has been obtained, so that no operation asks twice.
+type op struct {
+	pass []byte
+}
+
+func (o *op) wipe() { clear(o.pass) }
+
+// passphrase returns the vault passphrase, from the first source that has
+// one: SESAME_FILE_PASSPHRASE, SESAME_FILE_PASSPHRASE_COMMAND, the
+// terminal. For a new vault (create) the terminal is asked twice.
+func (v *Vault) passphrase(ctx context.Context, o *op, create bool) ([]byte, error) {
+	if o.pass != nil {
+		return o.pass, nil
+	}
+	var (
+		p   []byte
+		err error
+	)
+	if s, ok := v.lookupEnv(EnvPassphrase); ok && s != "" {
+		p = []byte(s)
+	} else if c, ok := v.lookupEnv(EnvPassphraseCommand); ok && strings.TrimSpace(c) != "" {
+		p, err = v.runPassphraseCommand(ctx, c)
+	} else {
+		p, err = v.askPassphrase(ctx, create)
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.pass = p
+	return p, nil
+}
+
+// runPassphraseCommand runs command with sh -c. Its standard output, less
+// one trailing newline, is the passphrase; its standard error goes to the
+// user's; its standard input is empty. Neither its output nor the
+// command line is put in an error.
+func (v *Vault) runPassphraseCommand(ctx context.Context, command string) ([]byte, error) {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Stdout = &out
+	cmd.Stderr = v.stderr
+	err := cmd.Run()
+	defer clear(out.Bytes())
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, fmt.Errorf("passphrase command (%s): %w", EnvPassphraseCommand, ctxErr)
+	}
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return nil, fmt.Errorf("passphrase command (%s) failed: %s", EnvPassphraseCommand, exit.ProcessState)
+		}
+		return nil, fmt.Errorf("cannot run the passphrase command (%s): %w", EnvPassphraseCommand, err)
+	}
+	p := out.Bytes()
+	p = bytes.TrimSuffix(p, []byte("\n"))
+	p = bytes.TrimSuffix(p, []byte("\r"))
+	if len(p) == 0 {
+		return nil, fmt.Errorf("the passphrase command (%s) printed no passphrase", EnvPassphraseCommand)
+	}
+	return bytes.Clone(p), nil
+}
+
+// askPassphrase asks on the terminal.
+func (v *Vault) askPassphrase(ctx context.Context, create bool) ([]byte, error) {
+	noSource := func(err error) error {
+		return fmt.Errorf("no passphrase for vault %s: set %s (or %s) or run sesame on a terminal: %w: %w",
+			v.path, EnvPassphraseCommand, EnvPassphrase, store.ErrLocked, err)
+	}
+	if v.prompter == nil {
+		return nil, noSource(prompt.ErrNoTerminal)
+	}
+	label := "Passphrase of the sesame vault: "
+	if create {
+		label = "New passphrase for the sesame vault " + v.path + ": "
+	}
+	p, err := v.prompter.Secret(ctx, label)
+	if errors.Is(err, prompt.ErrNoTerminal) {
+		return nil, noSource(err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the vault passphrase: %w", err)
+	}
+	if p == "" {
+		return nil, errors.New("the vault passphrase must not be empty")
+	}
+	if create {
+		again, err := v.prompter.Secret(ctx, "Repeat the passphrase: ")
+		if err != nil {
+			return nil, fmt.Errorf("reading the vault passphrase: %w", err)
+		}
+		if again != p {
+			return nil, errors.New("the passphrases do not match; nothing was changed")
+		}
+	}
+	return []byte(p), nil
+}
