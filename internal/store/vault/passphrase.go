@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/store"
@@ -60,6 +61,10 @@ func (v *Vault) runPassphraseCommand(ctx context.Context, command string) ([]byt
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Stdout = &out
 	cmd.Stderr = v.stderr
+	// When ctx ends sh is killed, but a child of it may hold stdout open:
+	// stop waiting for it soon after. (The command keeps sesame's process
+	// group, so that it can still prompt on the terminal.)
+	cmd.WaitDelay = 200 * time.Millisecond
 	err := cmd.Run()
 	defer clear(out.Bytes())
 	if ctxErr := ctx.Err(); ctxErr != nil {

@@ -1,0 +1,181 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesamehq/sesame/internal/store"
+)
+
+// needKeyring skips the test where the unlock cache cannot work (another
+// OS, or a container that forbids keyctl).
+func needKeyring(t testing.TB) {
+	t.Helper()
+	name := "sesame:vault:test-" + randomPassphrase(t)
+	if err := cacheStore(name, make([]byte, keySize), 5*time.Second); err != nil {
+		t.Skipf("no unlock cache here: %v", err)
+	}
+	if err := cacheForget(name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cachedKey returns the /proc/keys line of the vault's cached key, or "".
+func cachedKey(t testing.TB, v *Vault) string {
+	t.Helper()
+	snap, err := v.load()
+	if err != nil || snap == nil {
+		t.Fatalf("load: %v", err)
+	}
+	keys, err := os.ReadFile("/proc/keys")
+	if err != nil {
+		t.Skipf("no /proc/keys: %v", err)
+	}
+	for line := range strings.Lines(string(keys)) {
+		// Skip keys that are revoked, dead or invalidated and wait for
+		// the garbage collector.
+		if f := strings.Fields(line); len(f) > 1 && strings.ContainsAny(f[1], "RDi") {
+			continue
+		}
+		if strings.Contains(line, v.cacheName(snap.h.salt)) {
+			return line
+		}
+	}
+	return ""
+}
+
+func TestUnlockCache(t *testing.T) {
+	t.Parallel()
+	needKeyring(t)
+	ctx := context.Background()
+	const ttl = time.Minute
+	dir := t.TempDir()
+	pass := randomPassphrase(t)
+
+	v1 := newVault(t, dir, passEnv(pass), nil, ttl)
+	mustSet(t, v1.Vault, "x", "y")
+	t.Cleanup(func() { _ = v1.Forget(ctx) })
+
+	// Another Vault, as in the next process: no passphrase source at
+	// all, and no key derivation.
+	v2 := newVault(t, dir, env{}, nil, ttl)
+	if got := mustGet(t, v2.Vault, "x"); got != "y" {
+		t.Fatalf("Get = %q", got)
+	}
+	if n := v2.derived.Load(); n != 0 {
+		t.Errorf("warm Get derived %d keys", n)
+	}
+
+	line := cachedKey(t, v1.Vault)
+	if line == "" {
+		t.Fatal("no key in /proc/keys")
+	}
+	t.Logf("/proc/keys: %s", strings.TrimSpace(line))
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[3] == "perm" || fields[4] != "3f2f0000" || fields[7] != "user" {
+		t.Errorf("key has expiry %q, permissions %q, type %q; want a timeout, 3f2f0000, user", fields[3], fields[4], fields[7])
+	}
+	if strings.Contains(line, dir) || strings.Contains(line, "vault:/") {
+		t.Errorf("key description shows the path: %s", line)
+	}
+
+	// A real other process finds it too.
+	cmd := helperCmd(t, "get", helperDirEnv+"="+dir, helperNameEnv+"=x", helperTTLEnv+"=1m")
+	out, err := cmd.Output()
+	if err != nil || string(out) != "y" {
+		t.Errorf("helper Get = %q, %v", out, err)
+	}
+
+	// Forget removes it at once.
+	if err := v2.Forget(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if line := cachedKey(t, v1.Vault); line != "" {
+		t.Errorf("key still cached after Forget: %s", line)
+	}
+	v3 := newVault(t, dir, env{}, nil, ttl)
+	if _, err := v3.Get(ctx, "x"); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("Get after Forget = %v, want ErrLocked (no passphrase source)", err)
+	}
+	v4 := newVault(t, dir, passEnv(pass), nil, ttl)
+	mustGet(t, v4.Vault, "x")
+	if n := v4.derived.Load(); n != 1 {
+		t.Errorf("Get after Forget derived %d keys, want 1", n)
+	}
+	if cachedKey(t, v1.Vault) == "" {
+		t.Error("the unlock did not cache the key again")
+	}
+}
+
+func TestUnlockCacheDisabled(t *testing.T) {
+	t.Parallel()
+	needKeyring(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	pass := randomPassphrase(t)
+	v1 := newVault(t, dir, passEnv(pass), nil, 0)
+	mustSet(t, v1.Vault, "x", "y")
+	if line := cachedKey(t, v1.Vault); line != "" {
+		t.Errorf("TTL 0 cached the key: %s", line)
+	}
+	v2 := newVault(t, dir, passEnv(pass), nil, 0)
+	mustGet(t, v2.Vault, "x")
+	if n := v2.derived.Load(); n != 1 {
+		t.Errorf("derived %d keys, want 1", n)
+	}
+	// A key cached by an earlier process is not used with TTL 0 either.
+	v3 := newVault(t, dir, passEnv(pass), nil, time.Minute)
+	mustGet(t, v3.Vault, "x")
+	t.Cleanup(func() { _ = v3.Forget(ctx) })
+	v4 := newVault(t, dir, env{}, nil, 0)
+	if _, err := v4.Get(ctx, "x"); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("TTL 0 Get = %v, want ErrLocked (no passphrase source)", err)
+	}
+}
+
+func TestUnlockCacheExpires(t *testing.T) {
+	t.Parallel()
+	needKeyring(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	v := newVault(t, dir, passEnv("pw"), nil, time.Second)
+	mustSet(t, v.Vault, "x", "y")
+	t.Cleanup(func() { _ = v.Forget(ctx) })
+	if _, err := newVault(t, dir, env{}, nil, time.Second).Get(ctx, "x"); err != nil {
+		t.Fatalf("Get at once: %v", err)
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if _, err := newVault(t, dir, env{}, nil, time.Second).Get(ctx, "x"); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("Get after the TTL = %v, want ErrLocked", err)
+	}
+}
+
+func TestUnlockCacheWrongKey(t *testing.T) {
+	t.Parallel()
+	needKeyring(t)
+	dir := t.TempDir()
+	v := newVault(t, dir, passEnv("pw"), nil, 0)
+	mustSet(t, v.Vault, "x", "y")
+	snap, _ := v.load()
+	name := v.cacheName(snap.h.salt)
+	// A key that does not open the vault is thrown away, not trusted.
+	if err := cacheStore(name, make([]byte, keySize), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cacheForget(name) })
+	v2 := newVault(t, dir, passEnv("pw"), nil, time.Minute)
+	if got := mustGet(t, v2.Vault, "x"); got != "y" {
+		t.Fatalf("Get = %q", got)
+	}
+	if n := v2.derived.Load(); n != 1 {
+		t.Errorf("derived %d keys, want 1", n)
+	}
+	v3 := newVault(t, dir, env{}, nil, time.Minute)
+	if got := mustGet(t, v3.Vault, "x"); got != "y" || v3.derived.Load() != 0 {
+		t.Errorf("the right key was not cached")
+	}
+}
