@@ -11,28 +11,46 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesamehq/sesame/internal/cmd/add"
+	"github.com/sesamehq/sesame/internal/cmd/clear"
 	"github.com/sesamehq/sesame/internal/cmd/list"
+	"github.com/sesamehq/sesame/internal/cmd/lock"
+	"github.com/sesamehq/sesame/internal/cmd/migrate"
+	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/store"
+	"github.com/sesamehq/sesame/internal/store/backends"
 )
 
 // NewFactory builds the Factory for a real run of the binary.
 func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Factory {
 	ios := iostreams.System(os.Getenv)
-	return &cmdutil.Factory{
+	f := &cmdutil.Factory{
 		IOStreams: ios,
 		LookupEnv: os.LookupEnv,
 		HomeDir:   homeDir,
 		Now:       time.Now,
 		Logger:    NewLogger(ios.ErrOut, logLevel),
 		Build:     build,
+		Prompter:  prompt.TTY{},
 	}
+	f.OpenBackend = func(ctx context.Context, name string) (store.Backend, error) {
+		home, err := f.HomeDir()
+		if err != nil {
+			return nil, err
+		}
+		return backends.Open(ctx, name, backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger})
+	}
+	return f
 }
 
 // homeDir is $HOME, as botocore's expanduser uses, else the system's idea.
@@ -58,13 +76,17 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       f.Build.Version,
-		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if debug && logLevel != nil {
 				logLevel.Set(slog.LevelDebug)
 			}
 			if noColor || f.Getenv("NO_COLOR") != "" {
 				f.IOStreams.DisableColor()
 			}
+			if f.BackendName != "" && !slices.Contains(backends.Names, f.BackendName) && f.BackendName != "keyctl" {
+				return cmdutil.Usagef("unknown backend %q: choose one of %s", f.BackendName, strings.Join(backends.Names, ", "))
+			}
+			return nil
 		},
 	}
 	root.SetIn(f.IOStreams.In)
@@ -73,14 +95,21 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().BoolVar(&debug, "debug", false, "print diagnostics to stderr (secrets are always redacted)")
 	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "never use colour (also NO_COLOR)")
+	root.PersistentFlags().StringVar(&f.BackendName, "backend", "", "secret store: "+strings.Join(backends.Names, ", ")+" (also SESAME_BACKEND)")
+	_ = root.RegisterFlagCompletionFunc("backend", cobra.FixedCompletions(backends.Names, cobra.ShellCompDirectiveNoFileComp))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &cmdutil.UsageError{Err: err}
 	})
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	root.AddCommand(
-		version.NewCmdVersion(f, nil),
+		add.NewCmdAdd(f, nil),
+		clear.NewCmdClear(f, nil),
 		list.NewCmdList(f, nil),
+		lock.NewCmdLock(f, nil),
+		migrate.NewCmdMigrate(f, nil),
+		remove.NewCmdRemove(f, nil),
+		version.NewCmdVersion(f, nil),
 	)
 	return root
 }

@@ -20,7 +20,10 @@
 // Reading never creates a file; a missing file reads as empty. Resolution
 // (include_profile, source_profile chains, sso_session) is in resolve.go and
 // editing in place in edit.go. The package does no I/O beyond reading and
-// writing the two files, and its values are not safe for concurrent mutation.
+// writing the two files (and, when Update writes, taking a lock on a
+// ".NAME.lock" file next to the one it writes). Its values are not safe for
+// concurrent mutation; Update is safe for concurrent use, across processes
+// too.
 package awsconfig
 
 import (

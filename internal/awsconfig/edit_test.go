@@ -777,6 +777,56 @@ func TestUpdateConcurrent(t *testing.T) {
 	checkNoTempFiles(t, dir)
 }
 
+// TestUpdateConcurrentProcesses runs Updates of one file from several
+// processes (this test binary, re-run as a helper) and checks none is lost.
+func TestUpdateConcurrentProcesses(t *testing.T) {
+	if spec := os.Getenv("SESAME_AWSCONFIG_UPDATE_HELPER"); spec != "" {
+		path, id, _ := strings.Cut(spec, "|")
+		for i := range 10 {
+			key := fmt.Sprintf("key_%s_%d", id, i)
+			if err := Update(path, func(f *File) error { return f.Set("profile proc"+id, key, "v") }); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
+		return
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "config")
+	const procs = 4
+	var cmds []*exec.Cmd
+	for p := range procs {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestUpdateConcurrentProcesses$")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("SESAME_AWSCONFIG_UPDATE_HELPER=%s|%d", path, p))
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("helper: %v", err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := mustParse(t, string(data))
+	for p := range procs {
+		for i := range 10 {
+			s, ok := f.Section(fmt.Sprintf("profile proc%d", p))
+			if !ok {
+				t.Fatalf("[profile proc%d] lost:\n%s", p, data)
+			}
+			if _, ok := s.Key(fmt.Sprintf("key_%d_%d", p, i)); !ok {
+				t.Errorf("key_%d_%d lost", p, i)
+			}
+		}
+	}
+}
+
 func checkFile(t *testing.T, path, want string, mode fs.FileMode) {
 	t.Helper()
 	data, err := os.ReadFile(path)
