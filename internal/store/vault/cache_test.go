@@ -3,8 +3,11 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -177,5 +180,50 @@ func TestUnlockCacheWrongKey(t *testing.T) {
 	v3 := newVault(t, dir, env{}, nil, time.Minute)
 	if got := mustGet(t, v3.Vault, "x"); got != "y" || v3.derived.Load() != 0 {
 		t.Errorf("the right key was not cached")
+	}
+}
+
+// brokenCache is an unlock cache where keyctl is not permitted.
+type brokenCache struct{ forgetErr error }
+
+func (brokenCache) load(string) ([]byte, error) {
+	return nil, fmt.Errorf("keyctl search: %w", syscall.EPERM)
+}
+
+func (brokenCache) store(string, []byte, time.Duration) error {
+	return fmt.Errorf("keyctl add: %w", syscall.EPERM)
+}
+
+func (c brokenCache) forget(string) error { return c.forgetErr }
+
+func TestUnlockCacheUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	var log syncBuffer
+	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	v := New(Options{Dir: dir, LookupEnv: passEnv("pw").lookup, Logger: logger, UnlockTTL: time.Minute})
+	v.params = cheap
+	v.cache = brokenCache{forgetErr: fmt.Errorf("keyctl search: %w: %w", errCacheUnavailable, syscall.EPERM)}
+	mustSet(t, v, "x", "y")
+	v2 := New(Options{Dir: dir, LookupEnv: passEnv("pw").lookup, Logger: logger, UnlockTTL: time.Minute})
+	v2.params = cheap
+	v2.cache = v.cache
+	if got := mustGet(t, v2, "x"); got != "y" {
+		t.Fatalf("Get = %q", got)
+	}
+	if err := v2.Forget(ctx); err != nil {
+		t.Errorf("Forget = %v, want nil when there is no cache", err)
+	}
+	if !strings.Contains(log.String(), "level=DEBUG") || !strings.Contains(log.String(), "operation not permitted") {
+		t.Errorf("debug log:\n%s", log.String())
+	}
+	if strings.Contains(log.String(), "level=WARN") || strings.Contains(log.String(), "level=ERROR") {
+		t.Errorf("more than debug lines:\n%s", log.String())
+	}
+	// A cache that holds a key but cannot drop it is an error for lock.
+	v2.cache = brokenCache{forgetErr: fmt.Errorf("keyctl unlink: %w", syscall.EACCES)}
+	if err := v2.Forget(ctx); err == nil || !strings.Contains(err.Error(), "kernel keyring") {
+		t.Errorf("Forget = %v, want an error", err)
 	}
 }

@@ -24,9 +24,6 @@ const (
 	keyPerm = keyPosAll | keyUsrView | keyUsrRead | keyUsrWrite | keyUsrSearch | keyUsrSetattr
 )
 
-// cacheSupported reports whether this OS has an unlock cache.
-const cacheSupported = true
-
 // isMiss reports whether err from a key search means only "no such key".
 func isMiss(err error) bool {
 	return errors.Is(err, unix.ENOKEY) || errors.Is(err, unix.EKEYEXPIRED) || errors.Is(err, unix.EKEYREVOKED)

@@ -75,6 +75,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofrs/flock"
 
@@ -137,6 +138,8 @@ type Vault struct {
 	params kdfParams
 	// onDerive, when set, is called on every key derivation (tests).
 	onDerive func()
+	// cache is the unlock cache; tests replace it.
+	cache keyCache
 
 	// writers serialises this process's writers before they take the
 	// file lock.
@@ -167,6 +170,7 @@ func New(opts Options) *Vault {
 		log:       opts.Logger,
 		ttl:       opts.UnlockTTL,
 		params:    defaultParams,
+		cache:     kernelKeyring{},
 		writers:   make(chan struct{}, 1),
 	}
 	if v.lookupEnv == nil {
@@ -246,6 +250,9 @@ func (v *Vault) List(ctx context.Context) ([]string, error) {
 // Set implements store.Backend. The first Set creates the vault, asking
 // for a new passphrase when it comes from the terminal.
 func (v *Vault) Set(ctx context.Context, name string, data []byte) error {
+	if !utf8.ValidString(name) {
+		return errors.New("item name is not valid UTF-8")
+	}
 	return v.update(ctx, true, func(items map[string][]byte) (bool, error) {
 		items[name] = slices.Clone(data)
 		return true, nil
@@ -274,7 +281,7 @@ func (v *Vault) Forget(ctx context.Context) error {
 	if err != nil || snap == nil {
 		return err
 	}
-	if err := cacheForget(v.cacheName(snap.h.salt)); err != nil {
+	if err := v.cache.forget(v.cacheName(snap.h.salt)); err != nil {
 		if errors.Is(err, errCacheUnavailable) {
 			v.log.Debug("vault unlock cache not available", "err", err)
 			return nil
@@ -497,8 +504,8 @@ func (v *Vault) unlock(ctx context.Context, o *op, snap *snapshot) ([]byte, erro
 	v.mu.Unlock()
 
 	name := v.cacheName(snap.h.salt)
-	if v.ttl > 0 && cacheSupported {
-		k, err := cacheLoad(name)
+	if v.ttl > 0 {
+		k, err := v.cache.load(name)
 		switch {
 		case err != nil:
 			v.log.Debug("vault unlock cache not available", "err", err)
@@ -507,7 +514,7 @@ func (v *Vault) unlock(ctx context.Context, o *op, snap *snapshot) ([]byte, erro
 			return k, nil
 		case k != nil:
 			clear(k)
-			_ = cacheForget(name)
+			_ = v.cache.forget(name)
 		}
 	}
 
@@ -527,10 +534,10 @@ func (v *Vault) unlock(ctx context.Context, o *op, snap *snapshot) ([]byte, erro
 // remember keeps the key in memory and in the unlock cache.
 func (v *Vault) remember(k []byte, salt [saltSize]byte) {
 	v.setKey(k, salt)
-	if v.ttl <= 0 || !cacheSupported {
+	if v.ttl <= 0 {
 		return
 	}
-	if err := cacheStore(v.cacheName(salt), k, v.ttl); err != nil {
+	if err := v.cache.store(v.cacheName(salt), k, v.ttl); err != nil {
 		v.log.Debug("vault unlock cache not available", "err", err)
 	}
 }
@@ -540,6 +547,27 @@ func (v *Vault) setKey(k []byte, salt [saltSize]byte) {
 	defer v.mu.Unlock()
 	v.key, v.keySalt = k, salt
 }
+
+// keyCache is an unlock cache: vault keys by name, each for a while.
+// load returns nil without an error when it has no such key. An error
+// wrapping errCacheUnavailable means the cache cannot be used at all.
+type keyCache interface {
+	load(name string) ([]byte, error)
+	store(name string, key []byte, ttl time.Duration) error
+	forget(name string) error
+}
+
+// kernelKeyring is the unlock cache in the kernel's user keyring (Linux);
+// elsewhere it caches nothing.
+type kernelKeyring struct{}
+
+func (kernelKeyring) load(name string) ([]byte, error) { return cacheLoad(name) }
+
+func (kernelKeyring) store(name string, key []byte, ttl time.Duration) error {
+	return cacheStore(name, key, ttl)
+}
+
+func (kernelKeyring) forget(name string) error { return cacheForget(name) }
 
 // cacheName is the unlock cache's name for the key of the vault with
 // salt: it does not reveal the vault's path.

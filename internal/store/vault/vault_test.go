@@ -294,6 +294,16 @@ func resum(b []byte) []byte {
 	return b
 }
 
+// patch returns a function that writes p at off in a copy of a vault
+// file and fixes its checksum.
+func patch(off int, p ...byte) func([]byte) []byte {
+	return func(b []byte) []byte {
+		b = slices.Clone(b)
+		copy(b[off:], p)
+		return resum(b)
+	}
+}
+
 func TestDamaged(t *testing.T) {
 	t.Parallel()
 	srcDir := t.TempDir()
@@ -321,11 +331,12 @@ func TestDamaged(t *testing.T) {
 		{"truncated in the magic", func(b []byte) []byte { return b[:5] }, "is not a sesame vault"},
 		{"empty", func([]byte) []byte { return nil }, "is not a sesame vault"},
 		{"garbage", func(b []byte) []byte { return bytes.Repeat([]byte("garbage!"), len(b)/8) }, "is not a sesame vault"},
-		{"future version", func(b []byte) []byte { b = flip(offVersion)(b); b[offVersion] = 2; return b }, "written by a newer sesame (format version 2)"},
-		{"version 0", func(b []byte) []byte { b = slices.Clone(b); b[offVersion] = 0; return b }, "is damaged"},
-		{"unknown KDF", func(b []byte) []byte { b = slices.Clone(b); b[offKDF] = 9; return resum(b) }, "is damaged"},
-		{"hostile KDF memory", func(b []byte) []byte { b = slices.Clone(b); copy(b[offMemory:], []byte{0xff, 0xff, 0xff, 0xff}); return resum(b) }, "is damaged"},
-		{"zero KDF passes", func(b []byte) []byte { b = slices.Clone(b); copy(b[offTime:], []byte{0, 0, 0, 0}); return resum(b) }, "is damaged"},
+		{"future version", patch(offVersion, 2), "written by a newer sesame (format version 2)"},
+		{"version 0", patch(offVersion, 0), "is damaged"},
+		{"unknown KDF", patch(offKDF, 9), "is damaged"},
+		{"hostile KDF memory", patch(offMemory, 0xff, 0xff, 0xff, 0xff), "is damaged"},
+		{"zero KDF passes", patch(offTime, 0, 0, 0, 0), "is damaged"},
+		{"zero KDF lanes", patch(offThreads, 0), "is damaged"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
