@@ -76,16 +76,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if !profileRE.MatchString(opts.Profile) {
 		return cmdutil.Usagef("profile name %q cannot be used: no spaces, brackets, '#' or ';'", opts.Profile)
 	}
+	// Open the store first, so that a store that cannot work fails before
+	// anyone types a secret.
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return cmdutil.StoreError(err)
+	}
 	id, secret, err := readKeyPair(ctx, opts)
 	if err != nil {
 		return err
 	}
 	if err := checkKeyPair(id, secret); err != nil {
 		return err
-	}
-	st, err := opts.Store(ctx)
-	if err != nil {
-		return cmdutil.StoreError(err)
 	}
 	if err := st.SetKeys(ctx, store.KeyPair{Profile: opts.Profile, AccessKeyID: id, SecretAccessKey: secret, Added: opts.Now().UTC()}); err != nil {
 		return cmdutil.StoreError(fmt.Errorf("cannot store the key pair: %w", err))
