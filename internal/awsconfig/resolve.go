@@ -284,3 +284,7 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Source classifies the profile from its own keys alone, without following
+// include_profile or source_profile: the source a broken profile would have.
+func (p *Profile) Source() Source { return sourceOf(p.values, false) }

@@ -127,7 +127,7 @@ func Rows(cfg *awsconfig.Config) []Row {
 		r, err := cfg.Resolve(name)
 		if err != nil {
 			row.Error = fmt.Sprintf("profile %q: %v", name, strings.TrimPrefix(err.Error(), fmt.Sprintf("profile %q: ", name)))
-			row.Source = string(sourceWithoutResolving(p))
+			row.Source = string(p.Source())
 			row.Region = optional(p.Get("region"))
 			row.SSOSession = optional(p.Get("sso_session"))
 		} else {
@@ -175,20 +175,6 @@ func addStored(ctx context.Context, opts *Options, rows []Row) ([]Row, error) {
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	return rows, nil
-}
-
-// sourceWithoutResolving guesses the source of a profile whose chain is
-// broken, from its own keys.
-func sourceWithoutResolving(p *awsconfig.Profile) awsconfig.Source {
-	for _, c := range []struct {
-		key string
-		src awsconfig.Source
-	}{{"role_arn", awsconfig.SourceRole}, {"sso_session", awsconfig.SourceSSO}, {"sso_start_url", awsconfig.SourceSSO}, {"credential_process", awsconfig.SourceProcess}} {
-		if _, ok := p.Get(c.key); ok {
-			return c.src
-		}
-	}
-	return awsconfig.SourceKeys
 }
 
 func optional(v string, ok bool) *string {
