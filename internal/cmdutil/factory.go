@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/store"
@@ -48,6 +49,9 @@ type Factory struct {
 	// OpenBackend opens a store backend by name; "" means SESAME_BACKEND,
 	// else the platform's keyring.
 	OpenBackend func(ctx context.Context, name string) (store.Backend, error)
+	// Creds gets a profile's credentials (the chain of internal/creds);
+	// nil where none is wired in.
+	Creds creds.Getter
 
 	storeOnce sync.Once
 	store     *store.Store
