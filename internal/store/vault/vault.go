@@ -298,12 +298,12 @@ type snapshot struct {
 }
 
 // same reports whether a and b are the same vault (both missing, or with
-// one salt and KDF), that is whether one key opens both.
+// one salt, KDF and key check), that is whether one key opens both.
 func same(a, b *snapshot) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.h.salt == b.h.salt && a.h.params == b.h.params
+	return a.h.salt == b.h.salt && a.h.params == b.h.params && a.h.check == b.h.check
 }
 
 // load reads and checks the vault file; nil when there is none.

@@ -205,6 +205,22 @@ func TestNothingReadableInFile(t *testing.T) {
 	}
 }
 
+// TestLayout pins the offsets the package doc gives.
+func TestLayout(t *testing.T) {
+	t.Parallel()
+	got := []int{offVersion, offKDF, offTime, offMemory, offThreads, offSalt, offCheck, offNonce, headerSize}
+	want := []int{12, 13, 14, 18, 22, 23, 55, 87, 111}
+	if !slices.Equal(got, want) {
+		t.Errorf("offsets %v, want %v", got, want)
+	}
+	dir := t.TempDir()
+	mustSet(t, newVault(t, dir, passEnv("pw"), nil, 0).Vault, "x", "y")
+	b, _ := os.ReadFile(filepath.Join(dir, FileName))
+	if string(b[:12]) != "sesame.vault" || b[12] != 1 || b[13] != 1 {
+		t.Errorf("file starts %q", b[:14])
+	}
+}
+
 func TestFreshNonceKeepsSalt(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
