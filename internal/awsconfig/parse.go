@@ -50,8 +50,8 @@ type Section struct {
 	// Keys are in file order.
 	Keys []*Key
 
-	end   int // index of the line after the section's last key line
-	index map[string]*Key
+	end   int             // index of the line after the section's last key line
+	index map[string]*Key // built once a section has many keys
 }
 
 // Key is one key of a Section.
@@ -64,13 +64,52 @@ type Key struct {
 	// Line is the 1-based line of the key; EndLine the last continuation line.
 	Line, EndLine int
 
-	parts []string
+	parts  []string
+	blanks int // blank lines seen since the last line of the value
 }
+
+// indexFrom is the number of keys from which a section keeps a map of
+// them; smaller sections (nearly all) are searched in order.
+const indexFrom = 16
 
 // Key returns the section's key named name (lower-case), if any.
 func (s *Section) Key(name string) (*Key, bool) {
-	k, ok := s.index[name]
-	return k, ok
+	if s.index != nil {
+		k, ok := s.index[name]
+		return k, ok
+	}
+	for _, k := range s.Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+func (s *Section) addKey(k *Key) {
+	s.Keys = append(s.Keys, k)
+	switch {
+	case s.index != nil:
+		s.index[k.Name] = k
+	case len(s.Keys) >= indexFrom:
+		s.index = make(map[string]*Key, 2*len(s.Keys))
+		for _, k := range s.Keys {
+			s.index[k.Name] = k
+		}
+	}
+}
+
+// appendLine adds a continuation line to the key's value, after the blank
+// lines seen since its last line. Blank lines that no continuation follows
+// would be stripped from the end of the value, so they are only counted.
+func (k *Key) appendLine(line string) {
+	if k.parts == nil {
+		k.parts = []string{k.Value}
+	}
+	for ; k.blanks > 0; k.blanks-- {
+		k.parts = append(k.parts, "")
+	}
+	k.parts = append(k.parts, line)
 }
 
 // Sections returns the file's sections in file order, without [DEFAULT].
@@ -123,6 +162,7 @@ func firstInvalidUTF8(b []byte) int {
 // do, keeping each line's ending, and picks the ending new lines should use.
 func splitLines(s string) (lines []string, eol string) {
 	crlf, lf, cr := 0, 0, 0
+	lines = make([]string, 0, strings.Count(s, "\n")+1)
 	for len(s) > 0 {
 		i := strings.IndexAny(s, "\r\n")
 		if i < 0 {
@@ -180,14 +220,14 @@ func (f *File) parse() error {
 			// A blank line (not a comment) inside a value is kept as an
 			// empty line of it; neither ends the value.
 			if !isComment && curKey != nil {
-				curKey.parts = append(curKey.parts, "")
+				curKey.blanks++
 			}
 			continue
 		}
 		indent := strings.IndexFunc(line, func(r rune) bool { return !isPySpace(r) })
 		indent = utf8.RuneCountInString(line[:indent])
 		if cur != nil && curKey != nil && indent > indentLevel {
-			curKey.parts = append(curKey.parts, stripped)
+			curKey.appendLine(stripped)
 			curKey.EndLine = lineno
 			cur.end = i + 1
 			continue
@@ -197,7 +237,7 @@ func (f *File) parse() error {
 			curKey = nil
 			if name == defaultSection {
 				if f.defaults == nil {
-					f.defaults = &Section{Name: name, Line: lineno, index: map[string]*Key{}}
+					f.defaults = &Section{Name: name, Line: lineno}
 					f.sections = append(f.sections, f.defaults)
 				}
 				cur = f.defaults
@@ -209,7 +249,7 @@ func (f *File) parse() error {
 				cur = prev
 				continue
 			}
-			cur = &Section{Name: name, Line: lineno, index: map[string]*Key{}, end: i + 1}
+			cur = &Section{Name: name, Line: lineno, end: i + 1}
 			f.sections = append(f.sections, cur)
 			f.byName[name] = cur
 			continue
@@ -227,15 +267,14 @@ func (f *File) parse() error {
 			fail(lineno, "a key with no name before its '=' or ':'")
 		}
 		name = pyLower(name)
-		if prev, dup := cur.index[name]; dup {
+		if prev, dup := cur.Key(name); dup {
 			fail(lineno, "duplicate key %q in section [%s] (first at line %d); remove one", name, cur.Name, prev.Line)
 			curKey = prev
-			prev.parts = []string{value}
+			prev.Value, prev.parts, prev.blanks = value, nil, 0
 			continue
 		}
-		curKey = &Key{Name: name, Line: lineno, EndLine: lineno, parts: []string{value}}
-		cur.Keys = append(cur.Keys, curKey)
-		cur.index[name] = curKey
+		curKey = &Key{Name: name, Line: lineno, EndLine: lineno, Value: value}
+		cur.addKey(curKey)
 		cur.end = i + 1
 	}
 	if firstErr != nil {
@@ -243,8 +282,10 @@ func (f *File) parse() error {
 	}
 	for _, s := range f.sections {
 		for _, k := range s.Keys {
-			k.Value = pyRStrip(strings.Join(k.parts, "\n"))
-			k.parts = nil
+			if k.parts != nil {
+				k.Value = pyRStrip(strings.Join(k.parts, "\n"))
+				k.parts = nil
+			}
 		}
 	}
 	return nil

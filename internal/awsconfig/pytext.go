@@ -106,6 +106,14 @@ func pySplitLines(s string) []string {
 // character. ok is false where Python raises ValueError (an unclosed quote or
 // a trailing backslash).
 func shlexSplit(s string) (words []string, ok bool) {
+	if !strings.ContainsAny(s, "'\"\\") {
+		// Without quotes or escapes shlex splits on whitespace alone.
+		words = strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' })
+		if len(words) == 0 {
+			return nil, true
+		}
+		return words, true
+	}
 	const (
 		stWhite = iota
 		stWord
