@@ -63,6 +63,8 @@ On a terminal sesame asks before changing the file, unless --yes.`,
 	return cmd
 }
 
+const noKeyPair = "no key pair"
+
 var accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 
 type candidate struct {
@@ -96,6 +98,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 
 	var moving []candidate
+	skipped := 0
 	if d, ok := file.Section("DEFAULT"); ok && len(d.Keys) > 0 {
 		opts.IO.Warnf("skipped [DEFAULT]: its keys apply to every section; move them by hand")
 	}
@@ -106,11 +109,18 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		if reason != "" {
 			opts.IO.Warnf("skipped [%s]: %s", s.Name, reason)
+			if reason != noKeyPair {
+				skipped++
+			}
 			continue
 		}
 		moving = append(moving, c)
 	}
-	if len(moving) == 0 {
+	switch {
+	case len(moving) == 0 && skipped > 0:
+		opts.IO.Warnf("nothing moved: every key pair was skipped, for the reasons above")
+		return nil
+	case len(moving) == 0:
 		opts.IO.Warnf("nothing to migrate: %s holds no long-term key pairs", path)
 		return nil
 	}
@@ -184,6 +194,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("stored the keys, but cannot rewrite %s (unchanged; backup at %s): %w", path, backup, err)
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm() != 0o600 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("cannot make %s private (mode 0600): %w", path, err)
+		}
+		opts.IO.Warnf("%s was mode %04o; it is 0600 now", path, fi.Mode().Perm())
+	}
 	opts.IO.Warnf("moved %d key pair(s) to the %s store and removed them from %s", len(moving), st.Backend().Name(), path)
 	opts.IO.Warnf("the old file is backed up at %s (mode 0600); delete it once sesame works for you", backup)
 	return nil
@@ -197,7 +213,7 @@ func examine(ctx context.Context, st *store.Store, s *awsconfig.Section, now tim
 	_, hasToken := s.Key("aws_session_token")
 	switch {
 	case !hasID && !hasSecret:
-		return c, "no key pair", nil
+		return c, noKeyPair, nil
 	case hasToken:
 		return c, "temporary credentials (aws_session_token) expire; there is nothing to keep", nil
 	case !hasID:
