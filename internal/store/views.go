@@ -360,3 +360,13 @@ func sortedProfiles(m map[string]bool) []string {
 
 // Profiles returns the profiles with stored keys, sorted.
 func (inv Inventory) Profiles() []string { return sortedProfiles(inv.Keys) }
+
+// SessionTag returns an opaque name for a session, the same in every
+// process, for lock files and the like.
+func (s *Store) SessionTag(ctx context.Context, profile, id string) (string, error) {
+	key, err := s.key(ctx, true)
+	if err != nil {
+		return "", err
+	}
+	return tag(key, "session-lock", profile+"\x00"+id), nil
+}

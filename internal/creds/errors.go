@@ -1,0 +1,48 @@
+package creds
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/aws/smithy-go"
+)
+
+// ChainError is a problem with one profile of a chain: it names the profile
+// and carries the next step to take.
+type ChainError struct {
+	Profile string
+	Err     error
+	Hint    string
+}
+
+func (e *ChainError) Error() string { return fmt.Sprintf("profile %s: %v", e.Profile, e.Err) }
+func (e *ChainError) Unwrap() error { return e.Err }
+
+// stsError turns an STS failure into one clear message with a next step.
+// The SDK has already retried throttling.
+func stsError(profile, call string, err error) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return &ChainError{Profile: profile, Err: fmt.Errorf("%s: %w", call, err), Hint: "check the network and the STS endpoint (AWS_ENDPOINT_URL_STS), then try again"}
+	}
+	msg := fmt.Errorf("%s failed: %s: %s", call, api.ErrorCode(), api.ErrorMessage())
+	hint := "run with --debug to see each step"
+	switch api.ErrorCode() {
+	case "AccessDenied":
+		hint = "check that the role's trust policy allows the caller, and the MFA code if one was asked for"
+	case "ExpiredToken", "InvalidClientTokenId", "SignatureDoesNotMatch":
+		hint = "the credentials it was called with were refused: run sesame clear " + profile + ", and check the stored key (sesame add " + profile + " replaces it)"
+	case "ValidationError":
+		hint = "check the profile's role_arn, duration_seconds and session tags"
+	}
+	return &ChainError{Profile: profile, Err: msg, Hint: hint}
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
