@@ -26,9 +26,11 @@
 // is always an error, never a missing item. When the service needs a prompt
 // to unlock it (a password dialog), the backend shows it only while the
 // caller's context allows (and not at all with [WithoutPrompt]) and waits
-// for it with that context; a dismissed prompt or one that outlives the
-// context is dismissed and reported as an error wrapping store.ErrLocked.
-// No call blocks past its context.
+// for it with that context. A dismissed prompt, or one nobody answers before
+// the context ends, is an error wrapping store.ErrLocked; an unanswered
+// prompt stays on screen (dismissing a prompt that is being shown crashes
+// gnome-keyring 42), so answering it later unlocks the keyring for the next
+// call. No call blocks past its context, but for short clean-up calls.
 //
 // Errors never contain secret values nor messages from the service (they
 // are logged at debug level instead).
@@ -278,7 +280,7 @@ func (b *Backend) Set(ctx context.Context, name string, data []byte) error {
 		return c.fail(ctx, "store item "+name, err)
 	}
 	if prompt != noPrompt {
-		if _, err := c.runPrompt(ctx, prompt, "store item "+name); err != nil {
+		if _, err := c.prompted(ctx, prompt, "store item "+name); err != nil {
 			return err
 		}
 	}
@@ -311,7 +313,7 @@ func (b *Backend) Remove(ctx context.Context, name string) error {
 			return c.fail(ctx, "remove item "+name, err)
 		}
 		if prompt != noPrompt {
-			if _, err := c.runPrompt(ctx, prompt, "remove item "+name); err != nil {
+			if _, err := c.prompted(ctx, prompt, "remove item "+name); err != nil {
 				return err
 			}
 		}
@@ -453,6 +455,10 @@ func (c *call) createCollection(ctx context.Context) (dbus.ObjectPath, error) {
 	}
 	if prompt != noPrompt {
 		res, err := c.runPrompt(ctx, prompt, "create the default keyring")
+		if pe, ok := errors.AsType[*promptError](err); ok {
+			return "", fmt.Errorf("secret service: there is no default keyring, and creating one needs a password prompt (%s): "+
+				"create a keyring (for example with Seahorse, or log in to the desktop once), or use --backend file: %w", pe.why, store.ErrUnavailable)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -487,7 +493,7 @@ func (c *call) unlock(ctx context.Context) error {
 		c.dismiss(ctx, prompt)
 		return lockedError("prompting for its password is turned off")
 	}
-	if _, err := c.runPrompt(ctx, prompt, "unlock the keyring"); err != nil {
+	if _, err := c.prompted(ctx, prompt, "unlock the keyring"); err != nil {
 		return err
 	}
 	if locked, err := c.locked(ctx); err != nil {
@@ -519,13 +525,29 @@ func (c *call) search(ctx context.Context, attrs map[string]string) ([]dbus.Obje
 	return items, nil
 }
 
+// promptError is a prompt that was dismissed, could not be shown or was not
+// answered before the context ended.
+type promptError struct{ why string }
+
+func (e *promptError) Error() string { return e.why }
+
+// prompted runs the prompt and turns a prompt that got no answer into a
+// locked-keyring error.
+func (c *call) prompted(ctx context.Context, prompt dbus.ObjectPath, what string) (dbus.Variant, error) {
+	res, err := c.runPrompt(ctx, prompt, what)
+	if pe, ok := errors.AsType[*promptError](err); ok {
+		return res, lockedError(pe.why)
+	}
+	return res, err
+}
+
 // runPrompt shows the prompt and waits for its Completed signal until ctx
-// ends, then dismisses it. It returns the prompt's result, or an error
-// wrapping store.ErrLocked when the prompt was dismissed or timed out.
+// ends. It returns the prompt's result, or a *promptError when the prompt
+// was dismissed or not answered in time (it is then left to the person).
 func (c *call) runPrompt(ctx context.Context, prompt dbus.ObjectPath, what string) (dbus.Variant, error) {
 	if err := ctx.Err(); err != nil {
 		c.dismiss(ctx, prompt)
-		return dbus.Variant{}, lockedError("no time was left to ask for its password")
+		return dbus.Variant{}, &promptError{"no time was left to show a password prompt"}
 	}
 	match := []dbus.MatchOption{
 		dbus.WithMatchObjectPath(prompt),
@@ -544,10 +566,13 @@ func (c *call) runPrompt(ctx context.Context, prompt dbus.ObjectPath, what strin
 	c.conn.Signal(signals)
 	defer c.conn.RemoveSignal(signals)
 
+	// From here on the prompt is not dismissed: gnome-keyring 42 aborts
+	// (an assertion in gkd-secret-unlock.c) when an unlock prompt is
+	// dismissed while it is being shown. A prompt nobody answered in time
+	// stays on screen; answering it unlocks the keyring for the next try.
 	if err := c.object(prompt).CallWithContext(ctx, ifacePrompt+".Prompt", 0, "").Err; err != nil {
 		if ctx.Err() != nil {
-			c.dismiss(ctx, prompt)
-			return dbus.Variant{}, lockedError("nobody answered the password prompt in time")
+			return dbus.Variant{}, &promptError{"nobody answered the password prompt in time"}
 		}
 		return dbus.Variant{}, c.fail(ctx, what, err)
 	}
@@ -561,13 +586,12 @@ func (c *call) runPrompt(ctx context.Context, prompt dbus.ObjectPath, what strin
 				continue
 			}
 			if dismissed, _ := sig.Body[0].(bool); dismissed {
-				return dbus.Variant{}, lockedError("the password prompt was dismissed")
+				return dbus.Variant{}, &promptError{"the password prompt was dismissed or could not be shown"}
 			}
 			res, _ := sig.Body[1].(dbus.Variant)
 			return res, nil
 		case <-ctx.Done():
-			c.dismiss(ctx, prompt)
-			return dbus.Variant{}, lockedError("nobody answered the password prompt in time")
+			return dbus.Variant{}, &promptError{"nobody answered the password prompt in time"}
 		}
 	}
 }
@@ -587,8 +611,8 @@ func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // lockedError is the error for a keyring that stayed locked.
 func lockedError(why string) error {
-	return fmt.Errorf("secret service: the keyring is locked (%s); unlock it in your desktop's keyring manager (for example Seahorse, or by logging in to the desktop), "+
-		"or without a desktop with `printf %%s PASSWORD | gnome-keyring-daemon --replace --unlock --components=secrets`, then try again: %w", why, store.ErrLocked)
+	return fmt.Errorf("secret service: the keyring is locked (%s): unlock it in your desktop's keyring manager (for example Seahorse) or by logging in to the desktop, "+
+		"then try again; where nobody can unlock it, use --backend file or pass: %w", why, store.ErrLocked)
 }
 
 // fail turns an error from a Secret Service call into one of the store
