@@ -49,6 +49,12 @@ func WithHint(err error, hint string) error {
 	return &HintError{Err: err, Hint: hint}
 }
 
+// NextStepper is an error that knows the next step to suggest; packages
+// below cmdutil implement it instead of importing cmdutil.
+type NextStepper interface {
+	NextStep() string
+}
+
 // Hint returns the innermost hint attached to err, if any.
 func Hint(err error) string {
 	var h *HintError
@@ -57,6 +63,10 @@ func Hint(err error) string {
 			return inner
 		}
 		return h.Hint
+	}
+	var ns NextStepper
+	if errors.As(err, &ns) {
+		return ns.NextStep()
 	}
 	return ""
 }

@@ -19,9 +19,16 @@ type ChainError struct {
 func (e *ChainError) Error() string { return fmt.Sprintf("profile %s: %v", e.Profile, e.Err) }
 func (e *ChainError) Unwrap() error { return e.Err }
 
+// NextStep is the hint shown under the error.
+func (e *ChainError) NextStep() string { return e.Hint }
+
 // stsError turns an STS failure into one clear message with a next step.
 // The SDK has already retried throttling.
 func stsError(profile, call string, err error) error {
+	var ce *ChainError
+	if errors.As(err, &ce) {
+		return ce // a step below already said what is wrong
+	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		return &ChainError{Profile: profile, Err: fmt.Errorf("%s: %w", call, err), Hint: "check the network and the STS endpoint (AWS_ENDPOINT_URL_STS), then try again"}
