@@ -1,0 +1,282 @@
+// Package export implements `sesame export`: print a profile's temporary
+// credentials as environment variables (env, sh, fish, powershell), as the
+// credential_process document (json) or as a shared-credentials-file
+// section (ini), or write that section into the shared credentials file
+// (--format ini --write).
+//
+// Secrets go to stdout only, and not to a terminal unless --force is given.
+// The package also holds what the other commands that get credentials
+// (exec, whoami) share: the credential flags ([AddRequestFlags]) and
+// [Get], which runs the Getter and turns its errors into ones with hints.
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/creds"
+	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/mfa"
+)
+
+// Options are the inputs of `sesame export`.
+type Options struct {
+	IO *iostreams.IOStreams
+	// Creds gets the credentials.
+	Creds creds.Getter
+	// SelectProfile picks the profile from the argument (cli.md's order).
+	SelectProfile func(ctx context.Context, arg string) (string, error)
+	// ConfigPaths names the config and shared credentials files.
+	ConfigPaths func() (awsconfig.Paths, error)
+	// Config loads the AWS files; used to warn when --write targets a
+	// profile that botocore resolves some other way.
+	Config func() (*awsconfig.Config, error)
+
+	// Profile is the argument ("" when none).
+	Profile string
+	// Request carries --duration, --no-session, --region and --mfa-token.
+	Request creds.Request
+	Format  string
+	Write   bool
+	As      string
+	Force   bool
+}
+
+// NewCmdExport builds the command; runF replaces the run function in tests.
+func NewCmdExport(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{
+		IO:            f.IOStreams,
+		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
+		ConfigPaths:   f.ConfigPaths,
+		Config:        f.Config,
+	}
+	cmd := &cobra.Command{
+		Use:   "export [PROFILE]",
+		Short: "Print temporary credentials, or write them to the credentials file",
+		Long: `Print PROFILE's temporary credentials on stdout, in one of the formats:
+
+  env         KEY=value lines (the default)
+  sh          export KEY='value' lines for sh, bash and zsh: eval "$(sesame export --format sh)"
+  fish        set -gx KEY 'value'; lines: sesame export --format fish | source
+  powershell  $Env:KEY = 'value' lines: sesame export --format powershell | Invoke-Expression
+  json        the credential_process document (version 1), for
+              credential_process = sesame export --format json PROFILE
+  ini         a section of the shared credentials file
+
+The variables are AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+(when there is one), AWS_CREDENTIAL_EXPIRATION (RFC 3339, when they expire),
+AWS_REGION and AWS_DEFAULT_REGION (when the region is known). The shell formats
+also remove AWS_SECURITY_TOKEN, and AWS_SESSION_TOKEN and
+AWS_CREDENTIAL_EXPIRATION when the new credentials have none.
+
+The ini section holds aws_access_key_id, aws_secret_access_key,
+aws_session_token and x_security_token_expires (RFC 3339; AWS tools ignore it,
+other helpers and shell prompts read it).
+
+With --write (ini only), section NAME (--as, default the profile's name) of the
+shared credentials file is updated in place instead: atomically, keeping every
+other section and comment, mode 0600. That helps tools that understand neither
+SSO nor credential_process; prefer sesame exec or credential_process where you
+can, as the file then holds the temporary credentials in plain text.
+
+sesame refuses to print secrets to a terminal unless --force is given.`,
+		Example: `  eval "$(sesame export --format sh work)"
+  sesame export --format json work          # credential_process = sesame export --format json work
+  sesame export --format ini --write --as legacy-tool work`,
+		Args: cmdutil.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Profile = args[0]
+			}
+			opts.Creds = f.Creds
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Format, "format", "f", FormatEnv, "output format: "+strings.Join(Formats, ", "))
+	fl.BoolVar(&opts.Write, "write", false, "write the ini section into the shared credentials file instead of printing it")
+	fl.StringVar(&opts.As, "as", "", "section name for --format ini (default: the profile's name)")
+	fl.BoolVar(&opts.Force, "force", false, "print secrets even when stdout is a terminal")
+	AddRequestFlags(fl, &opts.Request)
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// AddRequestFlags adds the flags that shape a credentials request:
+// --duration, --no-session, --region and --mfa-token.
+func AddRequestFlags(fl *pflag.FlagSet, req *creds.Request) {
+	fl.DurationVar(&req.Duration, "duration", 0, "session length, e.g. 1h or 8h (default: the profile's duration_seconds, else 1h)")
+	fl.BoolVar(&req.NoSession, "no-session", false, "use the stored long-term keys directly, without GetSessionToken")
+	fl.StringVar(&req.Region, "region", "", "region to use (default: the profile's)")
+	fl.StringVar(&req.MFAToken, "mfa-token", "", "the current MFA code, instead of being asked for it")
+}
+
+// Run prints or writes the credentials.
+func Run(ctx context.Context, opts *Options) error {
+	if !slices.Contains(Formats, opts.Format) {
+		return cmdutil.Usagef("unknown format %q: choose one of %s", opts.Format, strings.Join(Formats, ", "))
+	}
+	if opts.Write && opts.Format != FormatINI {
+		return cmdutil.Usagef("--write writes a section of the shared credentials file: use it with --format ini")
+	}
+	if opts.As != "" && opts.Format != FormatINI {
+		return cmdutil.Usagef("--as names the section of --format ini; the %s format has none", opts.Format)
+	}
+	if opts.As != "" {
+		if err := CheckSection(opts.As); err != nil {
+			return &cmdutil.UsageError{Err: fmt.Errorf("--as: %w", err)}
+		}
+	}
+	if !opts.Write && opts.IO.IsStdoutTTY() && !opts.Force {
+		name := opts.Profile
+		if name == "" {
+			name = "PROFILE"
+		}
+		return cmdutil.WithHint(errors.New("refusing to print secret credentials to a terminal"),
+			fmt.Sprintf("run the program with them instead: sesame exec %s -- CMD; or pipe the output, or pass --force", name))
+	}
+	profile, err := opts.SelectProfile(ctx, opts.Profile)
+	if err != nil {
+		return err
+	}
+	req := opts.Request
+	req.Profile = profile
+	res, err := Get(ctx, opts.Creds, req)
+	if err != nil {
+		return err
+	}
+	section := opts.As
+	if section == "" {
+		section = profile
+	}
+	if opts.Write {
+		return write(opts, profile, section, res)
+	}
+	if opts.Format == FormatINI {
+		if err := CheckSection(section); err != nil {
+			return cmdutil.WithHint(err, "name the section with --as NAME")
+		}
+	}
+	return Render(opts.IO.Out, opts.Format, res, section)
+}
+
+// Get runs the Getter for req and checks what it gives: an error gets a
+// hint when it has none, and credentials without keys, or with a key that
+// is not one printable word, are refused (they would corrupt every output
+// format). --region, when given, is the region of the result.
+func Get(ctx context.Context, g creds.Getter, req creds.Request) (creds.Result, error) {
+	if req.Duration < 0 {
+		return creds.Result{}, cmdutil.Usagef("--duration must be positive, not %v", req.Duration)
+	}
+	if g == nil {
+		return creds.Result{}, errors.New("this build of sesame has no credential chain")
+	}
+	res, err := g(ctx, req)
+	if err != nil {
+		return creds.Result{}, credsError(err, req.Profile)
+	}
+	if req.Region != "" {
+		res.Region = req.Region
+	}
+	for _, f := range []struct{ name, value string }{
+		{"access key id", res.AccessKeyID},
+		{"secret access key", res.SecretAccessKey},
+		{"session token", res.SessionToken},
+	} {
+		if (f.value == "" && f.name != "session token") || strings.IndexFunc(f.value, notPrintableWord) >= 0 {
+			return creds.Result{}, cmdutil.WithHint(
+				fmt.Errorf("the credentials for profile %s have an empty or malformed %s", req.Profile, f.name),
+				fmt.Sprintf("check what profile %s's credential source returns (run: sesame list)", req.Profile))
+		}
+	}
+	return res, nil
+}
+
+func notPrintableWord(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// credsError gives an error from the credential chain a next step, when it
+// has none.
+func credsError(err error, profile string) error {
+	if cmdutil.Hint(err) != "" || errors.Is(err, context.Canceled) {
+		return err
+	}
+	if me, ok := errors.AsType[*mfa.Error](err); ok && me.Hint != "" {
+		return cmdutil.WithHint(err, me.Hint)
+	}
+	if err = cmdutil.StoreError(err); cmdutil.Hint(err) != "" {
+		return err
+	}
+	return cmdutil.WithHint(err, fmt.Sprintf("check how profile %s gets credentials: sesame list; run again with --debug for details", profile))
+}
+
+// write updates section of the shared credentials file with res.
+func write(opts *Options, profile, section string, res creds.Result) error {
+	paths, err := opts.ConfigPaths()
+	if err != nil {
+		return err
+	}
+	path := paths.Credentials
+	if opts.Config != nil {
+		if cfg, err := opts.Config(); err == nil {
+			warnShadowed(opts.IO, cfg, section)
+		}
+	}
+	// Tighten the mode first, so that the new secrets are never readable
+	// by others (an existing file keeps its mode when rewritten).
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.Mode().Perm()&0o077 != 0:
+		if err := os.Chmod(path, 0o600); err != nil {
+			return cmdutil.WithHint(fmt.Errorf("%s is readable by others (mode %#o) and its mode cannot be changed: %w", path, fi.Mode().Perm(), err),
+				"run: chmod 600 "+path)
+		}
+		opts.IO.Warnf("%s was readable by others (mode %#o): its mode is now 0600", path, fi.Mode().Perm())
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return cmdutil.WithHint(fmt.Errorf("cannot read %s: %w", path, err),
+			"check the file's permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere")
+	}
+	err = awsconfig.Update(path, func(f *awsconfig.File) error { return SetSection(f, section, res) })
+	if err != nil {
+		var pe *awsconfig.ParseError
+		if errors.As(err, &pe) {
+			return cmdutil.ConfigError(err)
+		}
+		return cmdutil.WithHint(fmt.Errorf("cannot update %s: %w", path, err),
+			"check the file and its folder's permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere")
+	}
+	until := "long-term keys, no expiry"
+	if exp, ok := Expiration(res); ok {
+		until = "valid until " + exp
+	}
+	opts.IO.Warnf("wrote the credentials of profile %s to [%s] in %s (%s)", profile, section, path, until)
+	return nil
+}
+
+// warnShadowed warns when the config gives profile name a credential
+// source that botocore uses before the shared credentials file, so that
+// the written keys are only seen by tools that read that file alone.
+func warnShadowed(io *iostreams.IOStreams, cfg *awsconfig.Config, name string) {
+	p, ok := cfg.Profile(name)
+	if !ok {
+		return
+	}
+	for _, key := range []string{"role_arn", "web_identity_token_file", "sso_session", "sso_start_url"} {
+		if _, ok := p.Get(key); ok {
+			io.Warnf("profile %s has %s, which the AWS CLI and SDKs use before the credentials file; only tools that read the file alone get these keys (use --as NAME for a section of its own)", name, key)
+			return
+		}
+	}
+}
