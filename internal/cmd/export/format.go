@@ -188,7 +188,8 @@ func CheckSection(name string) error {
 	return nil
 }
 
-// shQuote quotes s for POSIX shells: single quotes, each ' written '\”.
+// shQuote quotes s for POSIX shells: in single quotes, where a single
+// quote is written by closing the quotes, adding \' and opening them again.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
