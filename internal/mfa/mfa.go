@@ -12,7 +12,8 @@
 // Every code is checked to be exactly six digits. A code is never put in
 // the argument list of a process, and never in an error: errors name the
 // source and the MFA device (mfa_serial), not what it printed. Errors that
-// have a next step to suggest are *[Error] values carrying it as Hint.
+// have a next step to suggest are *[Error] values carrying it as Hint,
+// which cmdutil.Hint finds through the NextStep method.
 //
 // A TokenFunc is safe for concurrent use, but callers should make parallel
 // calls share one code (a code is valid once per 30 s window): see
@@ -86,6 +87,9 @@ func (e *Error) Error() string { return e.Err.Error() }
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// NextStep returns the hint; cmdutil.Hint shows it under the error.
+func (e *Error) NextStep() string { return e.Hint }
 
 func hinted(hint string, format string, args ...any) error {
 	return &Error{Err: fmt.Errorf(format, args...), Hint: hint}

@@ -99,6 +99,9 @@ func wantError(t *testing.T, err error, want []string, hint string, forbidden ..
 	if !errors.As(err, &me) {
 		t.Fatalf("error %q is not an *mfa.Error with a hint", err)
 	}
+	if me.NextStep() != me.Hint {
+		t.Errorf("NextStep() = %q, want the hint %q", me.NextStep(), me.Hint)
+	}
 	if !strings.Contains(me.Hint, hint) {
 		t.Errorf("hint %q does not contain %q", me.Hint, hint)
 	}

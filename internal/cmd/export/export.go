@@ -26,7 +26,6 @@ import (
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
-	"github.com/sesamehq/sesame/internal/mfa"
 )
 
 // Options are the inputs of `sesame export`.
@@ -212,9 +211,6 @@ func notPrintableWord(r rune) bool { return r <= ' ' || r == 0x7f }
 func credsError(err error, profile string) error {
 	if cmdutil.Hint(err) != "" || errors.Is(err, context.Canceled) {
 		return err
-	}
-	if me, ok := errors.AsType[*mfa.Error](err); ok && me.Hint != "" {
-		return cmdutil.WithHint(err, me.Hint)
 	}
 	if err = cmdutil.StoreError(err); cmdutil.Hint(err) != "" {
 		return err
