@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -24,8 +25,11 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/version"
+	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/mfa"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/store/backends"
@@ -50,7 +54,48 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 		}
 		return backends.Open(ctx, name, backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger})
 	}
+	f.Creds = func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) }
 	return f
+}
+
+// getCreds builds the credential chain of internal/creds for one request.
+func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds.Result, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return creds.Result{}, err
+	}
+	state, err := f.StateDir()
+	if err != nil {
+		return creds.Result{}, err
+	}
+	b := &creds.Builder{
+		Config: cfg,
+		Store: func(ctx context.Context) (*store.Store, error) {
+			st, err := f.Store(ctx)
+			return st, cmdutil.StoreError(err)
+		},
+		NewSTS: creds.NewSTS,
+		MFA: creds.MFAFunc(mfa.Source(mfa.Options{Token: req.MFAToken, Process: mfaProcess(cfg, req.Profile), Profile: req.Profile,
+			Prompt: f.Getenv("SESAME_PROMPT"), Prompter: f.Prompter, Stderr: f.IOStreams.ErrOut})),
+		LookupEnv: f.LookupEnv,
+		ReadFile:  os.ReadFile,
+		Now:       f.Now,
+		LockDir:   filepath.Join(state, "locks"),
+		Logger:    f.Logger,
+		Notice:    f.IOStreams.Warnf,
+	}
+	return b.Get(ctx, req)
+}
+
+// mfaProcess is the first mfa_process along the profile's chain.
+func mfaProcess(cfg *awsconfig.Config, profile string) string {
+	r, err := cfg.Resolve(profile)
+	for ; err == nil && r != nil; r = r.Parent {
+		if v, ok := r.Get("mfa_process"); ok && v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // homeDir is $HOME, as botocore's expanduser uses, else the system's idea.

@@ -36,8 +36,10 @@ const (
 // Build itself does no I/O, so the tree it makes (and the reasons it gives
 // under --debug) can be tested without AWS.
 type Builder struct {
-	Config    *awsconfig.Config
-	Store     *store.Store
+	Config *awsconfig.Config
+	// Store opens the secret store, only when a step needs it (a profile
+	// run by credential_process alone works without one).
+	Store     func(context.Context) (*store.Store, error)
 	NewSTS    NewSTSFunc
 	MFA       MFAFunc
 	LookupEnv func(string) (string, bool)

@@ -34,10 +34,14 @@ type cached struct {
 var _ aws.CredentialsProvider = (*cached)(nil)
 
 func (c *cached) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	if creds, ok, err := c.lookup(ctx); err != nil || ok {
+	st, err := c.b.Store(ctx)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if creds, ok, err := c.lookup(ctx, st); err != nil || ok {
 		return creds, err
 	}
-	tag, err := c.b.Store.SessionTag(ctx, c.profile, c.id)
+	tag, err := st.SessionTag(ctx, c.profile, c.id)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -50,7 +54,7 @@ func (c *cached) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, fmt.Errorf("waiting for another sesame to refresh profile %s: %w", c.profile, orCtx(err, ctx))
 	}
 	defer lock.Unlock()
-	if creds, ok, err := c.lookup(ctx); err != nil || ok {
+	if creds, ok, err := c.lookup(ctx, st); err != nil || ok {
 		return creds, err
 	}
 	c.b.debug("refreshing", "profile", c.profile, "step", c.id)
@@ -60,15 +64,15 @@ func (c *cached) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	sess := store.Session{Profile: c.profile, ID: c.id, AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
 		SessionToken: creds.SessionToken, Expiration: creds.Expires}
-	if err := c.b.Store.SetSession(ctx, sess); err != nil {
+	if err := st.SetSession(ctx, sess); err != nil {
 		return creds, fmt.Errorf("got credentials for %s but cannot cache them: %w", c.profile, err)
 	}
 	return creds, nil
 }
 
 // lookup returns the cached session when it has more than MinRemaining left.
-func (c *cached) lookup(ctx context.Context) (aws.Credentials, bool, error) {
-	sess, err := c.b.Store.Session(ctx, c.profile, c.id)
+func (c *cached) lookup(ctx context.Context, st *store.Store) (aws.Credentials, bool, error) {
+	sess, err := st.Session(ctx, c.profile, c.id)
 	if errors.Is(err, store.ErrNotFound) {
 		return aws.Credentials{}, false, nil
 	}

@@ -40,10 +40,14 @@ type storedKeys struct {
 var _ aws.CredentialsProvider = (*storedKeys)(nil)
 
 func (p *storedKeys) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	kp, err := p.b.Store.Keys(ctx, p.profile)
+	st, err := p.b.Store(ctx)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	kp, err := st.Keys(ctx, p.profile)
 	switch {
 	case err == nil:
-		return aws.Credentials{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey, Source: "sesame:" + p.b.Store.Backend().Name()}, nil
+		return aws.Credentials{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey, Source: "sesame:" + st.Backend().Name()}, nil
 	case !errors.Is(err, store.ErrNotFound):
 		return aws.Credentials{}, err
 	case p.fileID != "" && p.fileKey != "":

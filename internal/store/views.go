@@ -370,3 +370,36 @@ func (s *Store) SessionTag(ctx context.Context, profile, id string) (string, err
 	}
 	return tag(key, "session-lock", profile+"\x00"+id), nil
 }
+
+// ClearProfiles deletes the cached sessions of every profile in profiles,
+// listing the backend once. It returns how many it deleted.
+func (s *Store) ClearProfiles(ctx context.Context, profiles []string) (int, error) {
+	key, err := s.key(ctx, false)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	prefixes := make([]string, len(profiles))
+	for i, p := range profiles {
+		prefixes[i] = sessionPrefix + tag(key, "session-profile", p) + ":"
+	}
+	names, err := s.b.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, name := range names {
+		for _, p := range prefixes {
+			if strings.HasPrefix(name, p) {
+				if err := s.b.Remove(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+					return n, err
+				}
+				n++
+				break
+			}
+		}
+	}
+	return n, nil
+}

@@ -92,7 +92,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := st.SetKeys(ctx, store.KeyPair{Profile: opts.Profile, AccessKeyID: id, SecretAccessKey: secret, Added: opts.Now().UTC()}); err != nil {
 		return cmdutil.StoreError(fmt.Errorf("cannot store the key pair: %w", err))
 	}
-	if _, err := st.ClearSessions(ctx, opts.Profile); err != nil {
+	cfg, _ := opts.Config() // a broken config is reported below
+	if _, err := cmdutil.ClearSessionsOf(ctx, st, cfg, opts.Profile); err != nil {
 		return cmdutil.StoreError(fmt.Errorf("stored the key pair, but cannot clear the profile's cached sessions: %w", err))
 	}
 	opts.IO.Warnf("stored %s for profile %s in the %s store", MaskKeyID(id), opts.Profile, st.Backend().Name())

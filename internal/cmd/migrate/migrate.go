@@ -28,6 +28,7 @@ type Options struct {
 	Prompter prompt.Prompter
 	Store    func(context.Context) (*store.Store, error)
 	Paths    func() (awsconfig.Paths, error)
+	Config   func() (*awsconfig.Config, error)
 	Now      func() time.Time
 
 	DryRun   bool
@@ -37,7 +38,7 @@ type Options struct {
 
 // NewCmdMigrate builds the command; runF replaces the run function in tests.
 func NewCmdMigrate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, Store: f.Store, Paths: f.ConfigPaths, Now: f.Now}
+	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, Store: f.Store, Paths: f.ConfigPaths, Config: f.Config, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Move the plain-text keys of the shared credentials file into the store",
@@ -160,7 +161,8 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil || got.AccessKeyID != c.keys.AccessKeyID || got.SecretAccessKey != c.keys.SecretAccessKey {
 			return cmdutil.StoreError(fmt.Errorf("the key of [%s] did not read back from the store; %s was not changed", c.profile, path))
 		}
-		if _, err := st.ClearSessions(ctx, c.profile); err != nil {
+		cfg, _ := opts.Config()
+		if _, err := cmdutil.ClearSessionsOf(ctx, st, cfg, c.profile); err != nil {
 			return cmdutil.StoreError(err)
 		}
 	}

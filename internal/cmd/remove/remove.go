@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
@@ -20,6 +21,7 @@ type Options struct {
 	IO       *iostreams.IOStreams
 	Prompter prompt.Prompter
 	Store    func(context.Context) (*store.Store, error)
+	Config   func() (*awsconfig.Config, error)
 
 	Profile string
 	Force   bool
@@ -27,7 +29,7 @@ type Options struct {
 
 // NewCmdRemove builds the command; runF replaces the run function in tests.
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, Store: f.Store}
+	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, Store: f.Store, Config: f.Config}
 	cmd := &cobra.Command{
 		Use:     "remove PROFILE",
 		Aliases: []string{"rm"},
@@ -71,7 +73,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := st.RemoveKeys(ctx, opts.Profile); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return cmdutil.StoreError(err)
 	}
-	n, err := st.ClearSessions(ctx, opts.Profile)
+	cfg, _ := opts.Config() // with a broken config, only the profile's own sessions go
+	n, err := cmdutil.ClearSessionsOf(ctx, st, cfg, opts.Profile)
 	if err != nil {
 		return cmdutil.StoreError(fmt.Errorf("deleted the key pair, but cannot clear cached sessions: %w", err))
 	}
