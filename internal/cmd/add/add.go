@@ -92,15 +92,14 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := st.SetKeys(ctx, store.KeyPair{Profile: opts.Profile, AccessKeyID: id, SecretAccessKey: secret, Added: opts.Now().UTC()}); err != nil {
 		return cmdutil.StoreError(fmt.Errorf("cannot store the key pair: %w", err))
 	}
-	cfg, _ := opts.Config() // a broken config is reported below
+	cfg, cfgErr := opts.Config()
 	if _, err := cmdutil.ClearSessionsOf(ctx, st, cfg, opts.Profile); err != nil {
 		return cmdutil.StoreError(fmt.Errorf("stored the key pair, but cannot clear the profile's cached sessions: %w", err))
 	}
 	opts.IO.Warnf("stored %s for profile %s in the %s store", MaskKeyID(id), opts.Profile, st.Backend().Name())
 
-	cfg, err := opts.Config()
-	if err != nil {
-		return err
+	if cfgErr != nil {
+		return cfgErr
 	}
 	if !opts.NoConfig {
 		if _, ok := cfg.Profile(opts.Profile); !ok || !inConfigFile(cfg, opts.Profile) {
