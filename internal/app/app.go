@@ -20,6 +20,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/cmd/add"
 	"github.com/sesamehq/sesame/internal/cmd/clear"
+	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmd/list"
 	"github.com/sesamehq/sesame/internal/cmd/lock"
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
@@ -150,6 +151,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 	root.AddCommand(
 		add.NewCmdAdd(f, nil),
 		clear.NewCmdClear(f, nil),
+		export.NewCmdExport(f, nil),
 		list.NewCmdList(f, nil),
 		lock.NewCmdLock(f, nil),
 		migrate.NewCmdMigrate(f, nil),
