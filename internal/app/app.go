@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmd/add"
 	"github.com/sesamehq/sesame/internal/cmd/clear"
 	"github.com/sesamehq/sesame/internal/cmd/export"
@@ -26,7 +27,6 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/version"
-	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -75,7 +75,13 @@ func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds
 			st, err := f.Store(ctx)
 			return st, cmdutil.StoreError(err)
 		},
-		NewSTS: creds.NewSTS,
+		NewSTS: creds.STSLoader{StateDir: state, LookupEnv: f.LookupEnv, Endpoints: func(profile string) string {
+			if r, err := cfg.Resolve(profile); err == nil {
+				v, _ := r.Get("endpoint_url")
+				return v
+			}
+			return ""
+		}}.New,
 		MFA: creds.MFAFunc(mfa.Source(mfa.Options{Token: req.MFAToken, Process: mfaProcess(cfg, req.Profile), Profile: req.Profile,
 			Prompt: f.Getenv("SESAME_PROMPT"), Prompter: f.Prompter, Stderr: f.IOStreams.ErrOut})),
 		LookupEnv: f.LookupEnv,

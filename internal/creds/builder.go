@@ -132,7 +132,6 @@ func stsRegion(region string) string {
 // build makes the provider for profile r. top is set for the profile asked
 // for (its duration is the one requested).
 func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
-	endpoint, _ := r.Get("endpoint_url")
 	switch r.Source {
 	case awsconfig.SourceSSO:
 		return node{}, &ChainError{Profile: r.Name, Err: errors.New("this is an IAM Identity Center (SSO) profile, and sesame cannot sign in to SSO yet"),
@@ -142,9 +141,9 @@ func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top b
 		b.debug("credential_process", "profile", r.Name)
 		return node{p: processcreds.NewProvider(cmd), id: "process(" + cmd + ")"}, nil
 	case awsconfig.SourceWebIdentity:
-		return b.webIdentity(r, req, region, endpoint, top)
+		return b.webIdentity(r, req, region, top)
 	case awsconfig.SourceRole:
-		return b.role(r, req, region, endpoint, top)
+		return b.role(r, req, region, top)
 	}
 	// Long-term keys.
 	keys := b.keys(r)
@@ -158,7 +157,7 @@ func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top b
 		return node{}, err
 	}
 	b.debug("GetSessionToken from long-term keys", "profile", r.Name, "mfa", serial != "", "duration", d)
-	gst := &sessionToken{b: b, profile: r.Name, source: keys.p, serial: serial, duration: d, region: stsRegion(region), endpoint: endpoint}
+	gst := &sessionToken{b: b, profile: r.Name, source: keys.p, serial: serial, duration: d, region: stsRegion(region)}
 	id := fmt.Sprintf("gst(%s|mfa=%s|d=%d)", keys.id, serial, int(d.Seconds()))
 	return node{p: &cached{b: b, inner: gst, profile: r.Name, id: id}, id: id, mfa: serial}, nil
 }
@@ -171,7 +170,7 @@ func (b *Builder) keys(r *awsconfig.Resolved) node {
 
 var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
 
-func (b *Builder) role(r *awsconfig.Resolved, req Request, region, endpoint string, top bool) (node, error) {
+func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
 	arn, _ := r.Get("role_arn")
 	if !roleARN.MatchString(arn) {
 		return node{}, &ChainError{Profile: r.Name, Err: fmt.Errorf("role_arn %q is not a role ARN", arn),
@@ -205,7 +204,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region, endpoint stri
 		}
 		keys := b.keys(r.Parent)
 		gd := max(d, DefaultDuration)
-		gst := &sessionToken{b: b, profile: r.Parent.Name, source: keys.p, serial: ps, duration: gd, region: stsRegion(region), endpoint: endpoint}
+		gst := &sessionToken{b: b, profile: r.Parent.Name, source: keys.p, serial: ps, duration: gd, region: stsRegion(region)}
 		id := fmt.Sprintf("gst(%s|mfa=%s|d=%d)", keys.id, ps, int(gd.Seconds()))
 		src = node{p: &cached{b: b, inner: gst, profile: r.Parent.Name, id: id}, id: id, mfa: ps}
 		b.debug("GetSessionToken with MFA, then AssumeRole", "profile", r.Name, "source", r.Parent.Name)
@@ -251,7 +250,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region, endpoint stri
 	}
 	id := fmt.Sprintf("role(%s|%s|ext=%s|name=%s|d=%d|mfa=%s|tags=%s|tt=%s|si=%s)", src.id, arn, aws.ToString(in.ExternalId),
 		sessionNameKey(r), int(d.Seconds()), serial, get(r, "session_tags"), get(r, "transitive_session_tags"), get(r, "source_identity"))
-	ar := &assumeRole{b: b, profile: r.Name, source: src.p, in: in, region: stsRegion(region), endpoint: endpoint}
+	ar := &assumeRole{b: b, profile: r.Name, source: src.p, in: in, region: stsRegion(region)}
 	mfaUsed := serial
 	if mfaUsed == "" {
 		mfaUsed = src.mfa
@@ -259,7 +258,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region, endpoint stri
 	return node{p: &cached{b: b, inner: ar, profile: r.Name, id: id}, id: id, mfa: mfaUsed}, nil
 }
 
-func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region, endpoint string, top bool) (node, error) {
+func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
 	arn, _ := r.Get("role_arn")
 	if !roleARN.MatchString(arn) {
 		return node{}, &ChainError{Profile: r.Name, Err: fmt.Errorf("role_arn %q is not a role ARN", arn), Hint: "write it as arn:aws:iam::ACCOUNT:role/NAME"}
@@ -271,7 +270,7 @@ func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region, endpoi
 	file, _ := r.Get("web_identity_token_file")
 	in := sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(arn), RoleSessionName: aws.String(b.sessionName(r)), DurationSeconds: aws.Int32(int32(d / time.Second))}
 	id := fmt.Sprintf("web(%s|%s|d=%d)", arn, file, int(d.Seconds()))
-	w := &webIdentity{b: b, profile: r.Name, tokenFile: file, in: in, region: stsRegion(region), endpoint: endpoint}
+	w := &webIdentity{b: b, profile: r.Name, tokenFile: file, in: in, region: stsRegion(region)}
 	return node{p: &cached{b: b, inner: w, profile: r.Name, id: id}, id: id}, nil
 }
 

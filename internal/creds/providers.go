@@ -21,9 +21,9 @@ type STSClient interface {
 	AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error)
 }
 
-// NewSTSFunc makes an STS client that signs with creds (nil: unsigned) in
-// region, at the profile's endpoint_url when it has one.
-type NewSTSFunc func(ctx context.Context, creds aws.CredentialsProvider, region, endpoint string) (STSClient, error)
+// NewSTSFunc makes an STS client for a profile's step that signs with creds
+// (nil: unsigned) in region.
+type NewSTSFunc func(ctx context.Context, creds aws.CredentialsProvider, profile, region string) (STSClient, error)
 
 // MFAFunc returns a one-time code for the MFA device serial.
 type MFAFunc func(ctx context.Context, serial string) (string, error)
@@ -84,11 +84,10 @@ type sessionToken struct {
 	serial   string
 	duration time.Duration
 	region   string
-	endpoint string
 }
 
 func (p *sessionToken) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	client, err := p.b.NewSTS(ctx, p.source, p.region, p.endpoint)
+	client, err := p.b.NewSTS(ctx, p.source, p.profile, p.region)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -109,16 +108,15 @@ func (p *sessionToken) Retrieve(ctx context.Context) (aws.Credentials, error) {
 
 // assumeRole is one AssumeRole hop.
 type assumeRole struct {
-	b        *Builder
-	profile  string
-	source   aws.CredentialsProvider
-	in       sts.AssumeRoleInput // everything but the MFA code
-	region   string
-	endpoint string
+	b       *Builder
+	profile string
+	source  aws.CredentialsProvider
+	in      sts.AssumeRoleInput // everything but the MFA code
+	region  string
 }
 
 func (p *assumeRole) Retrieve(ctx context.Context) (aws.Credentials, error) {
-	client, err := p.b.NewSTS(ctx, p.source, p.region, p.endpoint)
+	client, err := p.b.NewSTS(ctx, p.source, p.profile, p.region)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -144,7 +142,6 @@ type webIdentity struct {
 	tokenFile string
 	in        sts.AssumeRoleWithWebIdentityInput
 	region    string
-	endpoint  string
 }
 
 func (p *webIdentity) Retrieve(ctx context.Context) (aws.Credentials, error) {
@@ -153,7 +150,7 @@ func (p *webIdentity) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, &ChainError{Profile: p.profile, Err: fmt.Errorf("cannot read web_identity_token_file %s: %w", p.tokenFile, unwrapPath(err)),
 			Hint: "check the path in the profile, or that the token has been written"}
 	}
-	client, err := p.b.NewSTS(ctx, nil, p.region, p.endpoint)
+	client, err := p.b.NewSTS(ctx, nil, p.profile, p.region)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
