@@ -1,0 +1,366 @@
+// Package exec implements `sesame exec`: run a command with a profile's
+// temporary credentials in its environment, exiting with its exit status.
+//
+// The child's environment is the parent's without any AWS credentials,
+// profile selection or sesame secrets, plus the new credentials (see
+// [Environ]). On Unix sesame replaces itself with the command (execve), so
+// that nothing of sesame stays behind and the command gets signals and the
+// terminal directly; where a process cannot be replaced (Windows) it runs
+// the command as a child with [RunChild]. Running `sesame exec` inside
+// another is refused unless --force-nest is given, as the inner one would
+// get its credentials from the outer one's keys.
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesamehq/sesame/internal/cmd/export"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/creds"
+	"github.com/sesamehq/sesame/internal/iostreams"
+)
+
+// Exit statuses a shell uses for a command it cannot run.
+const (
+	ExitNotFound      = 127
+	ExitCannotExecute = 126
+)
+
+// Options are the inputs of `sesame exec`.
+type Options struct {
+	IO *iostreams.IOStreams
+	// Creds gets the credentials.
+	Creds creds.Getter
+	// SelectProfile picks the profile from the argument (cli.md's order).
+	SelectProfile func(ctx context.Context, arg string) (string, error)
+	// LookupEnv reads sesame's environment.
+	LookupEnv func(string) (string, bool)
+	// Environ returns sesame's whole environment, the base of the child's.
+	Environ func() []string
+	// Replace runs the command in place of sesame: it returns only when the
+	// command cannot be started or, where the process cannot be replaced,
+	// with the command's exit status as an *cmdutil.ExitCodeError (nil for
+	// 0). Nil means the platform's way (execve on Unix).
+	Replace func(ctx context.Context, path string, argv, env []string) error
+
+	// Profile is the profile argument ("" when none).
+	Profile string
+	// Command is the command and its arguments; empty means the shell.
+	Command []string
+	// Request carries --duration, --no-session, --region and --mfa-token.
+	Request creds.Request
+	// JSON prints the credential_process document instead of running
+	// anything (-j/--json).
+	JSON bool
+	// ForceNest runs even inside another `sesame exec`.
+	ForceNest bool
+}
+
+// NewCmdExec builds the command; runF replaces the run function in tests.
+func NewCmdExec(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{
+		IO:            f.IOStreams,
+		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
+		LookupEnv:     f.LookupEnv,
+		Environ:       os.Environ,
+	}
+	cmd := &cobra.Command{
+		Use:   "exec [PROFILE] [flags] [-- CMD [ARG...]]",
+		Short: "Run a command with temporary credentials in its environment",
+		Long: `Run CMD (default: $SHELL) with PROFILE's temporary credentials in its
+environment, and exit with its exit status.
+
+The command gets sesame's environment without AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN, AWS_PROFILE,
+AWS_DEFAULT_PROFILE, AWS_CREDENTIAL_FILE, AWS_CREDENTIAL_EXPIRATION and
+SESAME_FILE_PASSPHRASE*, and with:
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+  AWS_SESSION_TOKEN            when the credentials have one
+  AWS_CREDENTIAL_EXPIRATION    when they expire (RFC 3339)
+  AWS_REGION, AWS_DEFAULT_REGION  when the region is known
+  SESAME_PROFILE               the profile's name
+
+Put the command after --. A command that cannot be found exits with status 127,
+one that cannot be run with 126, as in a shell.
+
+sesame refuses to run inside another sesame exec (SESAME_PROFILE is set) unless
+--force-nest is given. With -j/--json it prints the credential_process document
+instead, as sesame export --format json does.`,
+		Example: `  sesame exec work -- aws s3 ls
+  sesame exec work --duration 8h -- terraform apply
+  sesame exec work              # a shell with the credentials
+  sesame exec work --json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			before := args
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				before = args[:dash]
+			}
+			if len(before) > 1 {
+				return cmdutil.Usagef("put the command after --: sesame exec %s -- %s", before[0], strings.Join(before[1:], " "))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				opts.Command = args[dash:]
+				args = args[:dash]
+			}
+			if len(args) == 1 {
+				opts.Profile = args[0]
+			}
+			opts.Creds = f.Creds
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	export.AddRequestFlags(fl, &opts.Request)
+	fl.BoolVarP(&opts.JSON, "json", "j", false, "print the credential_process document instead of running a command")
+	fl.BoolVar(&opts.ForceNest, "force-nest", false, "run even inside another sesame exec")
+	return cmd
+}
+
+// Run gets the credentials and runs the command (or prints them, --json).
+func Run(ctx context.Context, opts *Options) error {
+	if opts.JSON && len(opts.Command) > 0 {
+		return cmdutil.Usagef("--json prints the credentials instead of running a command: drop -- %s, or drop --json", strings.Join(opts.Command, " "))
+	}
+	if opts.JSON && opts.IO.IsStdoutTTY() {
+		return cmdutil.WithHint(errors.New("refusing to print secret credentials to a terminal"),
+			"pipe the output, or run: sesame export --format json --force "+orPlaceholder(opts.Profile))
+	}
+	if !opts.JSON && !opts.ForceNest {
+		if outer, ok := opts.LookupEnv("SESAME_PROFILE"); ok && outer != "" {
+			return cmdutil.WithHint(fmt.Errorf("already inside sesame exec for profile %s (SESAME_PROFILE is set)", outer),
+				"exit that shell first, or pass --force-nest to run inside it")
+		}
+	}
+	profile, err := opts.SelectProfile(ctx, opts.Profile)
+	if err != nil {
+		return err
+	}
+	req := opts.Request
+	req.Profile = profile
+	res, err := export.Get(ctx, opts.Creds, req)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return export.Render(opts.IO.Out, export.FormatJSON, res, "")
+	}
+
+	argv := opts.Command
+	if len(argv) == 0 {
+		argv = []string{defaultShell(opts.LookupEnv)}
+	}
+	env := Environ(opts.Environ(), profile, res)
+	path, err := LookPath(argv[0], envValue(env, "PATH"), envValue(env, "PATHEXT"))
+	if err != nil {
+		return opts.cannotRun(argv[0], err)
+	}
+	replace := opts.Replace
+	if replace == nil {
+		replace = replaceProcess
+	}
+	err = replace(ctx, path, argv, env)
+	if _, ok := errors.AsType[*cmdutil.ExitCodeError](err); ok || err == nil {
+		return err
+	}
+	return opts.cannotRun(argv[0], err)
+}
+
+// cannotRun reports, as a shell would, a command that cannot be found
+// (status 127) or run (126).
+func (o *Options) cannotRun(name string, err error) error {
+	code, msg, hint := ExitCannotExecute, fmt.Sprintf("%s: cannot run: %v", name, unwrapExec(err)), "check the file: it must be a program or a script starting with #!"
+	if errors.Is(err, fs.ErrNotExist) {
+		code, msg, hint = ExitNotFound, name+": command not found", "check the name, or the PATH the command gets"
+	}
+	o.IO.Warnf("%s", msg)
+	o.IO.Warnf("hint: %s", hint)
+	return &cmdutil.ExitCodeError{Code: code}
+}
+
+func unwrapExec(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func orPlaceholder(profile string) string {
+	if profile == "" {
+		return "PROFILE"
+	}
+	return profile
+}
+
+// defaultShell is $SHELL, else /bin/sh (%COMSPEC%, else cmd.exe, on
+// Windows).
+func defaultShell(lookupEnv func(string) (string, bool)) string {
+	if runtime.GOOS == "windows" {
+		if s, _ := lookupEnv("COMSPEC"); s != "" {
+			return s
+		}
+		return "cmd.exe"
+	}
+	if s, _ := lookupEnv("SHELL"); s != "" {
+		return s
+	}
+	return "/bin/sh"
+}
+
+// removed lists the variables never passed from sesame's environment to
+// the child: credentials and profile selection that would compete with the
+// new credentials, and the marker of the outer sesame exec.
+var removed = []string{
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CREDENTIAL_FILE", "AWS_CREDENTIAL_EXPIRATION",
+	"SESAME_PROFILE",
+}
+
+// secretPrefix starts the names of sesame's own secrets
+// (SESAME_FILE_PASSPHRASE, SESAME_FILE_PASSPHRASE_COMMAND, ...): none of
+// them is passed to the child.
+const secretPrefix = "SESAME_FILE_PASSPHRASE"
+
+// Environ returns the child's environment: parent (KEY=VALUE entries, in
+// order) without the variables of removed, without every variable whose
+// name starts with SESAME_FILE_PASSPHRASE, and without AWS_REGION and
+// AWS_DEFAULT_REGION when res knows the region; then the variables of
+// export.Vars(res) and SESAME_PROFILE=profile. On Windows names are
+// compared without regard to case, as Windows does.
+func Environ(parent []string, profile string, res creds.Result) []string {
+	drop := append([]string(nil), removed...)
+	if res.Region != "" {
+		drop = append(drop, "AWS_REGION", "AWS_DEFAULT_REGION")
+	}
+	env := make([]string, 0, len(parent)+8)
+	for _, kv := range parent {
+		k, _, _ := strings.Cut(kv, "=")
+		if dropped(k, drop) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	for _, v := range export.Vars(res) {
+		env = append(env, v.Name+"="+v.Value)
+	}
+	return append(env, "SESAME_PROFILE="+profile)
+}
+
+func dropped(key string, drop []string) bool {
+	k := key
+	if runtime.GOOS == "windows" {
+		k = strings.ToUpper(key)
+	}
+	if strings.HasPrefix(k, secretPrefix) {
+		return true
+	}
+	for _, d := range drop {
+		if k == d {
+			return true
+		}
+	}
+	return false
+}
+
+// envValue returns the last value of key in env ("" when unset).
+func envValue(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && (k == key || runtime.GOOS == "windows" && strings.EqualFold(k, key)) {
+			v = val
+		}
+	}
+	return v
+}
+
+// LookPath finds the program name as a shell would with path as PATH: a
+// name containing a path separator is used as it is; otherwise each folder
+// of path is searched (an empty element meaning the current folder). On
+// Windows the extensions of pathext (PATHEXT; default .COM;.EXE;.BAT;.CMD)
+// are tried too. The error wraps fs.ErrNotExist when nothing is found, and
+// fs.ErrPermission when only something that cannot be run is.
+func LookPath(name, path, pathext string) (string, error) {
+	var exts []string
+	if runtime.GOOS == "windows" && filepath.Ext(name) == "" {
+		if pathext == "" {
+			pathext = ".COM;.EXE;.BAT;.CMD"
+		}
+		for _, e := range strings.Split(strings.ToLower(pathext), ";") {
+			if e != "" {
+				exts = append(exts, e)
+			}
+		}
+	}
+	try := func(p string) (string, error) {
+		if len(exts) == 0 {
+			return p, runnable(p)
+		}
+		var last error = fs.ErrNotExist
+		for _, e := range exts {
+			if err := runnable(p + e); err == nil {
+				return p + e, nil
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				last = err
+			}
+		}
+		return "", last
+	}
+	if strings.ContainsAny(name, `/`+string(filepath.Separator)) {
+		p, err := try(name)
+		if err != nil {
+			return "", &fs.PathError{Op: "exec", Path: name, Err: err}
+		}
+		return p, nil
+	}
+	var denied error
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p, err := try(filepath.Join(dir, name))
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) && denied == nil {
+			denied = err
+		}
+	}
+	if denied != nil {
+		return "", &fs.PathError{Op: "exec", Path: name, Err: denied}
+	}
+	return "", &fs.PathError{Op: "exec", Path: name, Err: fs.ErrNotExist}
+}
+
+// runnable reports whether path is a file that can be run: nil, or an
+// error wrapping fs.ErrNotExist or fs.ErrPermission.
+func runnable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fs.ErrNotExist
+		}
+		return fs.ErrPermission
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("is a folder: %w", fs.ErrPermission)
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("not executable: %w", fs.ErrPermission)
+	}
+	return nil
+}
