@@ -315,15 +315,20 @@ func (b *Backend) List(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// run runs pass with args and stdin, returning its standard output. Its
-// standard error goes to the debug log only.
-func (b *Backend) run(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, b.command, args...)
+// environ is the environment pass and gpg run in.
+func (b *Backend) environ() []string {
 	env := b.env
 	if env == nil {
 		env = os.Environ()
 	}
-	cmd.Env = append(slices.Clone(env), "PASSWORD_STORE_DIR="+b.dir)
+	return append(slices.Clone(env), "PASSWORD_STORE_DIR="+b.dir)
+}
+
+// run runs pass with args and stdin, returning its standard output. Its
+// standard error goes to the debug log only.
+func (b *Backend) run(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, b.command, args...)
+	cmd.Env = b.environ()
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -374,7 +379,7 @@ const (
 // failure classifies a failed pass run as a store error with advice. It
 // never includes pass's output.
 func (b *Backend) failure(ctx context.Context, o op, name string, err error) error {
-	entry := b.prefix + name
+	entry, file, _ := b.entry(name)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("pass: gpg did not finish in time for item %s (is it waiting for your GPG key's passphrase? unlock your key with gpg-agent first): %w: %w",
 			name, ctxErr, store.ErrLocked)
@@ -386,17 +391,100 @@ func (b *Backend) failure(ctx context.Context, o op, name string, err error) err
 	switch {
 	case re.says("you must run", "init your-gpg-id"):
 		return fmt.Errorf("pass: the password store %s is not initialised: run `pass init GPG-KEY-ID` (with PASSWORD_STORE_DIR=%s): %w", b.dir, b.dir, store.ErrUnavailable)
+	case re.says("no pinentry", "operation cancelled", "operation canceled", "bad passphrase", "inappropriate ioctl",
+		"no passphrase given", "timeout", "problem with the agent", "cannot open '/dev/tty'", "can't connect to the agent"):
+		return b.lockedKey(o, name)
 	case re.says("no secret key", "secret key not available"):
-		return fmt.Errorf("pass: gpg has no secret key to decrypt item %s: import the key the password store is encrypted for, or check GNUPGHOME: %w", name, store.ErrUnavailable)
+		// gpg says this both when the key is missing and when the agent
+		// could not get its passphrase (pass runs gpg --quiet, which hides
+		// the reason): ask gpg which it is.
+		switch present, known := b.secretKeyPresent(ctx, file); {
+		case known && !present:
+			return fmt.Errorf("pass: gpg has no secret key to decrypt item %s: import the key the password store is encrypted for, or check GNUPGHOME: %w", name, store.ErrUnavailable)
+		case known:
+			return b.lockedKey(o, name)
+		}
+		return fmt.Errorf("pass: gpg could not decrypt item %s: its secret key is missing or could not be unlocked; run `pass show %s` in a terminal to see why: %w",
+			name, entry, store.ErrLocked)
 	case re.says("no public key", "unusable public key", "no valid recipients", "not a valid recipient"):
 		return fmt.Errorf("pass: gpg cannot encrypt item %s to the store's key: check the key ids in %s and that their public keys are in your keyring: %w",
 			name, filepath.Join(b.dir, ".gpg-id"), store.ErrUnavailable)
-	case re.says("no pinentry", "operation cancelled", "operation canceled", "bad passphrase", "inappropriate ioctl",
-		"no passphrase given", "timeout", "problem with the agent", "cannot open '/dev/tty'", "can't connect to the agent"):
-		return fmt.Errorf("pass: gpg could not unlock your key to %s item %s (no passphrase was given, or the agent could not ask for it): "+
-			"unlock it first, for example by running `pass show %s` in a terminal: %w", o, name, entry, store.ErrLocked)
 	}
 	return fmt.Errorf("pass: %s item %s failed (%v); run `pass %s %s` to see gpg's message: %w", o, name, err, o.command(), entry, store.ErrUnavailable)
+}
+
+func (b *Backend) lockedKey(o op, name string) error {
+	return fmt.Errorf("pass: gpg could not unlock your key to %s item %s (no passphrase was given, or the agent could not ask for it): "+
+		"unlock it first, for example by running `pass show %s` in a terminal: %w", o, name, b.prefix+name, store.ErrLocked)
+}
+
+// secretKeyPresent reports whether gpg has the secret key of one of the
+// recipients of the encrypted file; known is false when that cannot be
+// told. It reads only public data (the file's recipient key ids and gpg's
+// list of secret keys), so it never needs a passphrase.
+func (b *Backend) secretKeyPresent(ctx context.Context, file string) (present, known bool) {
+	gpg, ok := b.gpgCommand()
+	if !ok {
+		return false, false
+	}
+	out, err := b.runGPG(ctx, gpg, "--batch", "--list-only", "--list-packets", file)
+	if err != nil && len(out) == 0 {
+		return false, false
+	}
+	var ids []string
+	for line := range strings.Lines(string(out)) {
+		if _, rest, ok := strings.Cut(line, ":pubkey enc packet:"); ok {
+			if _, id, ok := strings.Cut(rest, "keyid "); ok {
+				if id = strings.TrimSpace(id); id != "" && strings.Trim(id, "0") != "" {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return false, false
+	}
+	out, err = b.runGPG(ctx, gpg, append([]string{"--batch", "--with-colons", "--list-secret-keys", "--"}, ids...)...)
+	if err != nil && ctx.Err() != nil {
+		return false, false
+	}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Split(line, ":")
+		if len(f) > 4 && (f[0] == "sec" || f[0] == "ssb") && slices.Contains(ids, f[4]) {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// gpgCommand finds gpg as pass does: gpg2 when there is one, else gpg, on
+// the PATH pass runs with.
+func (b *Backend) gpgCommand() (string, bool) {
+	p := envValue(b.environ(), "PATH")
+	if gpg, ok := findCommand("gpg2", p); ok {
+		return gpg, true
+	}
+	return findCommand("gpg", p)
+}
+
+// runGPG runs gpg for its (public) standard output.
+func (b *Backend) runGPG(ctx context.Context, gpg string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, gpg, args...)
+	cmd.Env = b.environ()
+	cmd.WaitDelay = waitDelay
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	err := cmd.Run()
+	return stdout.Bytes(), err
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range slices.Backward(env) {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
 }
 
 func (o op) String() string {
