@@ -139,39 +139,39 @@ type Profile struct {
 	// InCredentials reports that the credentials file has a section for it.
 	InCredentials bool
 
-	values map[string]Value
+	values valueSet
 }
 
 // Get returns the value of key (lower-case).
 func (p *Profile) Get(key string) (string, bool) {
-	v, ok := p.values[key]
+	v, ok := p.values.get(key)
 	return v.Text, ok
 }
 
 // Value returns the full value of key, with where it was set.
 func (p *Profile) Value(key string) (Value, bool) {
-	v, ok := p.values[key]
+	v, ok := p.values.get(key)
 	return v, ok
 }
 
 // Keys returns the profile's keys, sorted.
-func (p *Profile) Keys() []string { return sortedKeys(p.values) }
+func (p *Profile) Keys() []string { return p.values.keys() }
 
 // SSOSession is an [sso-session NAME] section.
 type SSOSession struct {
 	Name    string
 	Section string
-	values  map[string]Value
+	values  valueSet
 }
 
 // Get returns the value of key (lower-case).
 func (s *SSOSession) Get(key string) (string, bool) {
-	v, ok := s.values[key]
+	v, ok := s.values.get(key)
 	return v.Text, ok
 }
 
 // Keys returns the session's keys, sorted.
-func (s *SSOSession) Keys() []string { return sortedKeys(s.values) }
+func (s *SSOSession) Keys() []string { return s.values.keys() }
 
 // Config is the combined view of both files.
 type Config struct {
@@ -242,13 +242,13 @@ func Build(p Paths, cfgFile, credFile *File) (*Config, error) {
 			}
 			p, ok := c.profiles[s.Name]
 			if !ok {
-				p = &Profile{Name: s.Name, values: map[string]Value{}}
+				p = &Profile{Name: s.Name}
 				c.profiles[s.Name] = p
 			}
 			p.InCredentials = true
-			for k, v := range values {
-				v.inCredentials = true
-				p.values[k] = v
+			for _, kv := range values {
+				kv.Value.inCredentials = true
+				p.values.set(kv.key, kv.Value)
 			}
 		}
 	}
@@ -286,8 +286,8 @@ func classify(section string) (sectionKind, string) {
 
 // values returns the section's keys with [DEFAULT]'s as fall-backs, and
 // nested values parsed, as botocore's raw_config_parse does.
-func (f *File) values(s *Section) (map[string]Value, error) {
-	out := make(map[string]Value, len(s.Keys))
+func (f *File) values(s *Section) (valueSet, error) {
+	out := make(valueSet, 0, len(s.Keys))
 	add := func(k *Key) error {
 		v := Value{Text: k.Value, File: f.Path, Line: k.Line}
 		if strings.HasPrefix(k.Value, "\n") {
@@ -297,7 +297,7 @@ func (f *File) values(s *Section) (map[string]Value, error) {
 			}
 			v.Nested = nested
 		}
-		out[k.Name] = v
+		out = append(out, keyValue{k.Name, v})
 		return nil
 	}
 	for _, k := range s.Keys {
@@ -307,7 +307,7 @@ func (f *File) values(s *Section) (map[string]Value, error) {
 	}
 	if f.defaults != nil {
 		for _, k := range f.defaults.Keys {
-			if _, ok := out[k.Name]; !ok {
+			if !out.has(k.Name) {
 				if err := add(k); err != nil {
 					return nil, err
 				}
@@ -349,6 +349,50 @@ func (c *Config) SSOSessionNames() []string { return sortedKeys(c.ssoSessions) }
 func (c *Config) SSOSession(name string) (*SSOSession, bool) {
 	s, ok := c.ssoSessions[name]
 	return s, ok
+}
+
+// valueSet holds a section's keys and values in file order. Profiles have a
+// handful of keys, for which a slice is smaller and faster than a map.
+type valueSet []keyValue
+
+type keyValue struct {
+	key string
+	Value
+}
+
+func (s valueSet) get(key string) (Value, bool) {
+	for i := range s {
+		if s[i].key == key {
+			return s[i].Value, true
+		}
+	}
+	return Value{}, false
+}
+
+func (s valueSet) has(key string) bool {
+	_, ok := s.get(key)
+	return ok
+}
+
+// set replaces key's value, or adds it.
+func (s *valueSet) set(key string, v Value) {
+	for i := range *s {
+		if (*s)[i].key == key {
+			(*s)[i].Value = v
+			return
+		}
+	}
+	*s = append(*s, keyValue{key, v})
+}
+
+// keys returns the keys, sorted.
+func (s valueSet) keys() []string {
+	out := make([]string, len(s))
+	for i, kv := range s {
+		out[i] = kv.key
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

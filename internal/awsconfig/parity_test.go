@@ -131,7 +131,7 @@ func dumpLikeBotocore(c *Config, err error) map[string]any {
 	}
 	for _, name := range c.SSOSessionNames() {
 		s, _ := c.SSOSession(name)
-		sessions[name] = section(s.Keys(), func(k string) Value { return s.values[k] })
+		sessions[name] = section(s.Keys(), func(k string) Value { v, _ := s.values.get(k); return v })
 	}
 	return map[string]any{"profiles": profiles, "sso_sessions": sessions}
 }

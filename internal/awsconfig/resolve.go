@@ -31,12 +31,12 @@ type Resolved struct {
 	// SSOSession is the sso-session the profile names, if any.
 	SSOSession *SSOSession
 
-	values map[string]Value
+	values valueSet
 }
 
 // Get returns the effective value of key after include_profile.
 func (r *Resolved) Get(key string) (string, bool) {
-	v, ok := r.values[key]
+	v, ok := r.values.get(key)
 	return v.Text, ok
 }
 
@@ -158,7 +158,7 @@ func (c *Config) resolve(name string, seen []string) (*Resolved, error) {
 
 // effectiveValues applies include_profile (as aws-vault does): the included
 // profile's keys are defaults that the including profile's own keys override.
-func (c *Config) effectiveValues(name string) (map[string]Value, error) {
+func (c *Config) effectiveValues(name string) (valueSet, error) {
 	var path []string
 	for cur := name; ; {
 		for _, s := range path {
@@ -180,10 +180,10 @@ func (c *Config) effectiveValues(name string) (map[string]Value, error) {
 	if len(path) == 1 {
 		return c.profiles[name].values, nil
 	}
-	out := map[string]Value{}
+	var out valueSet
 	for i := len(path) - 1; i >= 0; i-- {
-		for k, v := range c.profiles[path[i]].values {
-			out[k] = v
+		for _, kv := range c.profiles[path[i]].values {
+			out.set(kv.key, kv.Value)
 		}
 	}
 	return out, nil
@@ -199,17 +199,18 @@ func (c *Config) effectiveValues(name string) (map[string]Value, error) {
 // sso_session or sso_start_url (one for "aws sso login") counts as sso when
 // nothing else gives it credentials; anything else counts as keys, which
 // sesame's store may hold.
-func sourceOf(values map[string]Value, asSource bool) Source {
-	has := func(k string) bool { _, ok := values[k]; return ok }
+func sourceOf(values valueSet, asSource bool) Source {
+	has := values.has
+	text := func(k string) Value { v, _ := values.get(k); return v }
 	static := has("aws_access_key_id") || has("aws_secret_access_key")
 	switch {
 	case has("role_arn") && !has("web_identity_token_file") && !(asSource && static):
 		return SourceRole
-	case values["web_identity_token_file"].Text != "":
+	case text("web_identity_token_file").Text != "":
 		return SourceWebIdentity
 	case has("sso_account_id") || has("sso_role_name"):
 		return SourceSSO
-	case values["aws_access_key_id"].inCredentials:
+	case text("aws_access_key_id").inCredentials:
 		return SourceKeys
 	case has("credential_process"):
 		return SourceProcess

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -168,11 +169,14 @@ func (b *Builder) keys(r *awsconfig.Resolved) node {
 	return node{p: &storedKeys{b: b, profile: r.Name, fileID: id, fileKey: secret}, id: "keys(" + r.Name + ")", longTerm: true}
 }
 
-var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
+// roleARN matches a role ARN; compiled on first use, off the start-up path.
+var roleARN = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
+})
 
 func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
 	arn, _ := r.Get("role_arn")
-	if !roleARN.MatchString(arn) {
+	if !roleARN().MatchString(arn) {
 		return node{}, &ChainError{Profile: r.Name, Err: fmt.Errorf("role_arn %q is not a role ARN", arn),
 			Hint: "write it as arn:aws:iam::ACCOUNT:role/NAME in " + b.Config.Paths.Config}
 	}
@@ -260,7 +264,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bo
 
 func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
 	arn, _ := r.Get("role_arn")
-	if !roleARN.MatchString(arn) {
+	if !roleARN().MatchString(arn) {
 		return node{}, &ChainError{Profile: r.Name, Err: fmt.Errorf("role_arn %q is not a role ARN", arn), Hint: "write it as arn:aws:iam::ACCOUNT:role/NAME"}
 	}
 	d, err := b.duration(r, req, top, maxRole)
@@ -304,7 +308,7 @@ func (b *Builder) duration(r *awsconfig.Resolved, req Request, top bool, limit t
 	return d, nil
 }
 
-var sessionNameChars = regexp.MustCompile(`[^\w+=,.@-]`)
+var sessionNameChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\w+=,.@-]`) })
 
 // sessionName is role_session_name, else "sesame-USER-UNIXTIME".
 func (b *Builder) sessionName(r *awsconfig.Resolved) string {
@@ -315,7 +319,7 @@ func (b *Builder) sessionName(r *awsconfig.Resolved) string {
 	if user == "" {
 		user, _ = b.LookupEnv("USERNAME")
 	}
-	user = sessionNameChars.ReplaceAllString(user, "")
+	user = sessionNameChars().ReplaceAllString(user, "")
 	name := fmt.Sprintf("sesame-%s-%d", user, b.Now().Unix())
 	if user == "" {
 		name = fmt.Sprintf("sesame-%d", b.Now().Unix())

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
@@ -66,14 +65,10 @@ missing. Cached sessions of the profile are cleared.`,
 	return cmd
 }
 
-var (
-	accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
-	profileRE   = regexp.MustCompile(`^[^\s\[\]#;]+$`)
-)
 
 // Run stores the key pair.
 func Run(ctx context.Context, opts *Options) error {
-	if !profileRE.MatchString(opts.Profile) {
+	if opts.Profile == "" || strings.ContainsAny(opts.Profile, " \t\r\n[]#;") {
 		return cmdutil.Usagef("profile name %q cannot be used: no spaces, brackets, '#' or ';'", opts.Profile)
 	}
 	// Open the store first, so that a store that cannot work fails before
@@ -96,7 +91,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if _, err := cmdutil.ClearSessionsOf(ctx, st, cfg, opts.Profile); err != nil {
 		return cmdutil.StoreError(fmt.Errorf("stored the key pair, but cannot clear the profile's cached sessions: %w", err))
 	}
-	opts.IO.Warnf("stored %s for profile %s in the %s store", MaskKeyID(id), opts.Profile, st.Backend().Name())
+	opts.IO.Warnf("stored %s for profile %s in the %s store", store.MaskKeyID(id), opts.Profile, st.Backend().Name())
 
 	if cfgErr != nil {
 		return cfgErr
@@ -170,7 +165,7 @@ func readTwoLines(r io.Reader) (id, secret string, err error) {
 
 func checkKeyPair(id, secret string) error {
 	switch {
-	case !accessKeyRE.MatchString(id):
+	case !store.ValidAccessKeyID(id):
 		return cmdutil.WithHint(errors.New("that does not look like an access key id (16-128 upper-case letters and digits, such as AKIA...)"),
 			"give the access key id first and the secret second")
 	case strings.HasPrefix(id, "ASIA"):
@@ -182,11 +177,3 @@ func checkKeyPair(id, secret string) error {
 	return nil
 }
 
-// MaskKeyID shows an access key id with all but its first four and last
-// four characters hidden.
-func MaskKeyID(id string) string {
-	if len(id) < 12 {
-		return strings.Repeat("*", len(id))
-	}
-	return id[:4] + strings.Repeat("*", len(id)-8) + id[len(id)-4:]
-}

@@ -8,14 +8,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/atomicfile"
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/add"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
@@ -66,7 +64,6 @@ On a terminal sesame asks before changing the file, unless --yes.`,
 
 const noKeyPair = "no key pair"
 
-var accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 
 type candidate struct {
 	profile string
@@ -134,7 +131,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if c.already {
 			note = " (already stored)"
 		}
-		opts.IO.Warnf("%s [%s] %s to the %s store%s", verb, c.profile, add.MaskKeyID(c.keys.AccessKeyID), st.Backend().Name(), note)
+		opts.IO.Warnf("%s [%s] %s to the %s store%s", verb, c.profile, store.MaskKeyID(c.keys.AccessKeyID), st.Backend().Name(), note)
 	}
 	if opts.DryRun {
 		opts.IO.Warnf("dry run: nothing was changed")
@@ -222,7 +219,7 @@ func examine(ctx context.Context, st *store.Store, s *awsconfig.Section, now tim
 		return c, "aws_secret_access_key without aws_access_key_id", nil
 	case !hasSecret:
 		return c, "aws_access_key_id without aws_secret_access_key", nil
-	case !accessKeyRE.MatchString(id.Value):
+	case !store.ValidAccessKeyID(id.Value):
 		return c, "aws_access_key_id does not look like an access key id", nil
 	case secret.Value == "":
 		return c, "aws_secret_access_key is empty", nil
@@ -238,6 +235,6 @@ func examine(ctx context.Context, st *store.Store, s *awsconfig.Section, now tim
 		c.already = true
 		return c, "", nil
 	default:
-		return c, fmt.Sprintf("a different key (%s) is already stored for it; run sesame remove %s first to replace it", add.MaskKeyID(stored.AccessKeyID), s.Name), nil
+		return c, fmt.Sprintf("a different key (%s) is already stored for it; run sesame remove %s first to replace it", store.MaskKeyID(stored.AccessKeyID), s.Name), nil
 	}
 }
