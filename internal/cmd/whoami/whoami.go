@@ -1,0 +1,220 @@
+// Package whoami implements `sesame whoami`: STS GetCallerIdentity with a
+// profile's credentials, printing the account, ARN and user id.
+package whoami
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/spf13/cobra"
+
+	"github.com/sesamehq/sesame/internal/cmd/export"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/creds"
+	"github.com/sesamehq/sesame/internal/iostreams"
+)
+
+// DefaultRegion is the region STS is called in when the profile names none.
+const DefaultRegion = "us-east-1"
+
+// Identity is who the credentials belong to, as `sesame whoami --json`
+// prints it.
+type Identity struct {
+	Account string `json:"account"`
+	ARN     string `json:"arn"`
+	UserID  string `json:"user_id"`
+}
+
+// IdentityClient asks AWS who credentials belong to.
+type IdentityClient interface {
+	// CallerIdentity calls STS GetCallerIdentity with c's credentials, in
+	// c's region (DefaultRegion when it has none).
+	CallerIdentity(ctx context.Context, c creds.Result) (Identity, error)
+}
+
+// Options are the inputs of `sesame whoami`.
+type Options struct {
+	IO *iostreams.IOStreams
+	// Creds gets the credentials.
+	Creds creds.Getter
+	// SelectProfile picks the profile from the argument (cli.md's order).
+	SelectProfile func(ctx context.Context, arg string) (string, error)
+	// Identity makes the call.
+	Identity IdentityClient
+
+	// Profile is the argument ("" when none).
+	Profile string
+	JSON    bool
+}
+
+// NewCmdWhoami builds the command; runF replaces the run function in tests.
+func NewCmdWhoami(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{
+		IO:            f.IOStreams,
+		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
+		Identity:      STS{},
+	}
+	cmd := &cobra.Command{
+		Use:   "whoami [PROFILE]",
+		Short: "Show the account, ARN and user id of a profile's credentials",
+		Long: `Call STS GetCallerIdentity with PROFILE's credentials and print who they
+belong to: account, arn and user_id.
+
+On a terminal the output is a small table. When piped it is one "KEY<tab>value"
+line for each of account, arn and user_id. With --json it is an object with the
+keys account, arn and user_id.
+
+STS is called in the profile's region (us-east-1 when it has none);
+AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL and AWS_CA_BUNDLE are honoured.`,
+		Example: `  sesame whoami work
+  sesame whoami --json | jq -r .account`,
+		Args: cmdutil.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Profile = args[0]
+			}
+			opts.Creds = f.Creds
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON object")
+	return cmd
+}
+
+// Run asks STS and prints the identity.
+func Run(ctx context.Context, opts *Options) error {
+	profile, err := opts.SelectProfile(ctx, opts.Profile)
+	if err != nil {
+		return err
+	}
+	res, err := export.Get(ctx, opts.Creds, creds.Request{Profile: profile})
+	if err != nil {
+		return err
+	}
+	id, err := opts.Identity.CallerIdentity(ctx, res)
+	if err != nil {
+		return identityError(err, profile)
+	}
+	switch {
+	case opts.JSON:
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(id)
+	case opts.IO.IsStdoutTTY():
+		var buf bytes.Buffer
+		w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+		for _, row := range rows(id) {
+			fmt.Fprintf(w, "%s\t%s\n", opts.IO.Bold(row[0]), row[1])
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		_, err := opts.IO.Out.Write(buf.Bytes())
+		return err
+	default:
+		var b bytes.Buffer
+		for _, row := range rows(id) {
+			fmt.Fprintf(&b, "%s\t%s\n", row[0], row[1])
+		}
+		_, err := opts.IO.Out.Write(b.Bytes())
+		return err
+	}
+}
+
+func rows(id Identity) [][2]string {
+	return [][2]string{{"account", id.Account}, {"arn", id.ARN}, {"user_id", id.UserID}}
+}
+
+// identityError says what went wrong with the call and what to do next.
+func identityError(err error, profile string) error {
+	if cmdutil.Hint(err) != "" || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return cmdutil.WithHint(fmt.Errorf("GetCallerIdentity: %w", err),
+			"check the network and the STS endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), then try again")
+	}
+	msg := fmt.Errorf("GetCallerIdentity failed: %s: %s", api.ErrorCode(), api.ErrorMessage())
+	switch api.ErrorCode() {
+	case "ExpiredToken", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException":
+		return cmdutil.WithHint(msg, fmt.Sprintf("AWS refused the credentials of profile %s: run sesame clear %s and try again; if it persists, check the stored key (sesame add %s replaces it)", profile, profile, profile))
+	}
+	return cmdutil.WithHint(msg, "run again with --debug for details")
+}
+
+// STS is the IdentityClient of the AWS SDK for Go v2. Its configuration
+// comes from config.LoadDefaultConfig, so that AWS_ENDPOINT_URL_STS,
+// AWS_ENDPOINT_URL, AWS_CA_BUNDLE and the SDK's retries apply; no shared
+// config or credentials file is read and AWS_PROFILE is ignored, as the
+// credentials are given. It is safe for concurrent use.
+type STS struct{}
+
+var _ IdentityClient = STS{}
+
+// CallerIdentity implements IdentityClient.
+func (STS) CallerIdentity(ctx context.Context, c creds.Result) (Identity, error) {
+	region := c.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(region),
+		config.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: c.Credentials}),
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+	}
+	// With AWS_PROFILE set, LoadDefaultConfig insists that the profile
+	// exists in the shared config files, and with none it fails ("failed
+	// to get shared config profile"). Then give it a config file whose only
+	// profile is [default], and name that profile.
+	if os.Getenv("AWS_PROFILE") != "" {
+		path, remove, err := emptyConfigFile()
+		if err != nil {
+			return Identity{}, err
+		}
+		defer remove()
+		opts = append(opts, config.WithSharedConfigFiles([]string{path}), config.WithSharedConfigProfile("default"))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return Identity{}, fmt.Errorf("cannot set up the STS client: %w", err)
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Identity{}, err
+	}
+	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
+}
+
+// emptyConfigFile writes a temporary AWS config file holding an empty
+// [default] profile, and returns its path and the function that removes it.
+func emptyConfigFile() (string, func(), error) {
+	f, err := os.CreateTemp("", "sesame-sdk-config-*")
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot set up the STS client: %w", err)
+	}
+	remove := func() { _ = os.Remove(f.Name()) }
+	_, err = f.WriteString("[default]\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		remove()
+		return "", nil, fmt.Errorf("cannot set up the STS client: %w", err)
+	}
+	return f.Name(), remove, nil
+}
