@@ -65,7 +65,6 @@ missing. Cached sessions of the profile are cleared.`,
 	return cmd
 }
 
-
 // Run stores the key pair.
 func Run(ctx context.Context, opts *Options) error {
 	if opts.Profile == "" || strings.ContainsAny(opts.Profile, " \t\r\n[]#;") {
@@ -176,4 +175,3 @@ func checkKeyPair(id, secret string) error {
 	}
 	return nil
 }
-

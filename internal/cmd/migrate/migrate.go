@@ -64,7 +64,6 @@ On a terminal sesame asks before changing the file, unless --yes.`,
 
 const noKeyPair = "no key pair"
 
-
 type candidate struct {
 	profile string
 	keys    store.KeyPair
