@@ -21,12 +21,14 @@ import (
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmd/add"
 	"github.com/sesamehq/sesame/internal/cmd/clear"
+	execcmd "github.com/sesamehq/sesame/internal/cmd/exec"
 	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmd/list"
 	"github.com/sesamehq/sesame/internal/cmd/lock"
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/version"
+	"github.com/sesamehq/sesame/internal/cmd/whoami"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -157,12 +159,14 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 	root.AddCommand(
 		add.NewCmdAdd(f, nil),
 		clear.NewCmdClear(f, nil),
+		execcmd.NewCmdExec(f, nil),
 		export.NewCmdExport(f, nil),
 		list.NewCmdList(f, nil),
 		lock.NewCmdLock(f, nil),
 		migrate.NewCmdMigrate(f, nil),
 		remove.NewCmdRemove(f, nil),
 		version.NewCmdVersion(f, nil),
+		whoami.NewCmdWhoami(f, nil),
 	)
 	return root
 }
