@@ -42,7 +42,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -90,7 +89,13 @@ func WithEnv(environ []string) Option {
 
 // WithLogger sets the logger for debug messages (pass's standard error when
 // it fails). The default discards them.
-func WithLogger(l *slog.Logger) Option { return func(b *Backend) { b.log = l } }
+func WithLogger(l *slog.Logger) Option {
+	return func(b *Backend) {
+		if l != nil {
+			b.log = l
+		}
+	}
+}
 
 // New returns a pass backend configured from lookupEnv (os.LookupEnv in
 // production): SESAME_PASS_DIR, PASSWORD_STORE_DIR and HOME for the store
@@ -279,10 +284,11 @@ func (b *Backend) Remove(ctx context.Context, name string) error {
 
 // List implements store.Backend. It reads the store folder and runs nothing.
 func (b *Backend) List(ctx context.Context) ([]string, error) {
-	// The folder holding the entries: the prefix up to its last slash.
-	root := b.dir
+	// The entries are in the folder named by the prefix up to its last
+	// slash, and their names start with the rest of it.
+	root, base := b.dir, b.prefix
 	if i := strings.LastIndex(b.prefix, "/"); i >= 0 {
-		root = filepath.Join(b.dir, filepath.FromSlash(b.prefix[:i]))
+		root, base = filepath.Join(b.dir, filepath.FromSlash(b.prefix[:i])), b.prefix[i+1:]
 	}
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -291,8 +297,6 @@ func (b *Backend) List(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pass: cannot list the password store: %w: %w", err, store.ErrUnavailable)
 	}
-	base := path.Base(b.prefix + "x")
-	base = base[:len(base)-1] // the part of the prefix after its last slash
 	var names []string
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {

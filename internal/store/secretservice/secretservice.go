@@ -119,7 +119,13 @@ func WithoutPrompt() Option { return func(b *Backend) { b.prompt = false } }
 
 // WithLogger sets the logger for debug messages (D-Bus error details). The
 // default discards them.
-func WithLogger(l *slog.Logger) Option { return func(b *Backend) { b.log = l } }
+func WithLogger(l *slog.Logger) Option {
+	return func(b *Backend) {
+		if l != nil {
+			b.log = l
+		}
+	}
+}
 
 // New returns a backend for the session bus named by DBUS_SESSION_BUS_ADDRESS
 // in lookupEnv (os.LookupEnv in production). It does not connect yet. When
@@ -158,19 +164,19 @@ func Available(ctx context.Context, lookupEnv func(string) (string, bool)) error
 	bus := conn.BusObject()
 	var owned bool
 	if err := bus.CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, serviceName).Store(&owned); err != nil {
-		return fmt.Errorf("the D-Bus session bus did not answer: %w", unavailable(ctx, err))
+		return fmt.Errorf("secret service: the D-Bus session bus did not answer: %w", unavailable(ctx, err))
 	}
 	if owned {
 		return nil
 	}
 	var names []string
 	if err := bus.CallWithContext(ctx, "org.freedesktop.DBus.ListActivatableNames", 0).Store(&names); err != nil {
-		return fmt.Errorf("the D-Bus session bus did not answer: %w", unavailable(ctx, err))
+		return fmt.Errorf("secret service: the D-Bus session bus did not answer: %w", unavailable(ctx, err))
 	}
 	if slices.Contains(names, serviceName) {
 		return nil
 	}
-	return fmt.Errorf("no Secret Service on the D-Bus session bus (no keyring daemon such as gnome-keyring owns or can start %s): %w",
+	return fmt.Errorf("secret service: no Secret Service on the D-Bus session bus (no keyring daemon such as gnome-keyring owns or can start %s): %w",
 		serviceName, store.ErrUnavailable)
 }
 
@@ -178,7 +184,7 @@ func Available(ctx context.Context, lookupEnv func(string) (string, bool)) error
 func busAddress(lookupEnv func(string) (string, bool)) (string, error) {
 	addr, _ := lookupEnv("DBUS_SESSION_BUS_ADDRESS")
 	if addr == "" || addr == "autolaunch:" {
-		return "", fmt.Errorf("no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service keyring cannot be reached; "+
+		return "", fmt.Errorf("secret service: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service keyring cannot be reached; "+
 			"use --backend file, or set SESAME_BACKEND=file or SESAME_BACKEND=pass: %w", store.ErrUnavailable)
 	}
 	return addr, nil
@@ -189,11 +195,11 @@ func busAddress(lookupEnv func(string) (string, bool)) (string, error) {
 // the connection but never answers is closed when ctx ends.
 func dial(ctx context.Context, addr string) (*dbus.Conn, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("cannot connect to the D-Bus session bus: %w", unavailable(ctx, err))
+		return nil, fmt.Errorf("secret service: cannot connect to the D-Bus session bus: %w", unavailable(ctx, err))
 	}
 	conn, err := dbus.Dial(addr)
 	if err != nil {
-		return nil, fmt.Errorf("cannot connect to the D-Bus session bus at DBUS_SESSION_BUS_ADDRESS: %w", unavailable(ctx, err))
+		return nil, fmt.Errorf("secret service: cannot connect to the D-Bus session bus at DBUS_SESSION_BUS_ADDRESS: %w", unavailable(ctx, err))
 	}
 	done := make(chan error, 1)
 	go func() {
@@ -212,7 +218,7 @@ func dial(ctx context.Context, addr string) (*dbus.Conn, error) {
 	}
 	if err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("cannot connect to the D-Bus session bus: %w", unavailable(ctx, err))
+		return nil, fmt.Errorf("secret service: cannot connect to the D-Bus session bus: %w", unavailable(ctx, err))
 	}
 	return conn, nil
 }
