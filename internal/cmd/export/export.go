@@ -234,7 +234,7 @@ func write(opts *Options, profile, section string, res creds.Result) error {
 	// by others (an existing file keeps its mode when rewritten).
 	fi, err := os.Stat(path)
 	switch {
-	case err == nil && fi.Mode().Perm()&0o077 != 0:
+	case err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0:
 		if err := os.Chmod(path, 0o600); err != nil {
 			return cmdutil.WithHint(fmt.Errorf("%s is readable by others (mode %#o) and its mode cannot be changed: %w", path, fi.Mode().Perm(), err),
 				"run: chmod 600 "+path)
@@ -250,8 +250,8 @@ func write(opts *Options, profile, section string, res creds.Result) error {
 		if errors.As(err, &pe) {
 			return cmdutil.ConfigError(err)
 		}
-		return cmdutil.WithHint(fmt.Errorf("cannot update %s: %w", path, err),
-			"check the file and its folder's permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere")
+		// Update's errors name the file.
+		return cmdutil.WithHint(err, "check the file and its folder's permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere")
 	}
 	until := "long-term keys, no expiry"
 	if exp, ok := Expiration(res); ok {

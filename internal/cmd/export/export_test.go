@@ -521,6 +521,22 @@ func TestWrite(t *testing.T) {
 			t.Errorf("stderr = %q", errOut)
 		}
 	})
+	t.Run("a folder in the way", func(t *testing.T) {
+		t.Parallel()
+		opts, _, _, paths := newOpts(t, &fakeGetter{res: session})
+		if err := os.Mkdir(paths.Credentials, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		opts.Format, opts.Write = FormatINI, true
+		err := Run(context.Background(), opts)
+		if err == nil || !strings.Contains(err.Error(), paths.Credentials) || !strings.Contains(cmdutil.Hint(err), "permissions") {
+			t.Fatalf("error = %v, hint %q", err, cmdutil.Hint(err))
+		}
+		if strings.Contains(err.Error(), session.SecretAccessKey) {
+			t.Error("the secret is in the error")
+		}
+		wantMode(t, paths.Credentials, 0o755)
+	})
 	t.Run("unreadable file", func(t *testing.T) {
 		t.Parallel()
 		opts, _, _, paths := newOpts(t, &fakeGetter{res: session})
