@@ -60,7 +60,7 @@ func TestExitCodesAndHints(t *testing.T) {
 			wantStderr: []string{`config:3: duplicate key "region"`, "sesame: hint: the AWS CLI cannot read this file either; fix line 3"}},
 		{name: "version", args: []string{"version"}, wantStdout: "sesame v1.2.3 (commit abc1234, built 2026-11-21"},
 		{name: "version flag", args: []string{"--version"}, wantStdout: "v1.2.3\n"},
-		{name: "list", config: "[profile a]\n", args: []string{"list"}, wantStdout: "a\tkeys\t\t\t\n"},
+		{name: "list", config: "[profile a]\n", args: []string{"list"}, wantStdout: "a\tkeys\t\t\t\tno\t\n"},
 		{name: "completion", args: []string{"completion", "bash"}, wantStdout: "# bash completion V2 for sesame"},
 		{name: "completion fish", args: []string{"completion", "fish"}, wantStdout: "# fish completion for sesame"},
 		{name: "completion of commands", args: []string{"__complete", "l"}, wantStdout: "list\t"},

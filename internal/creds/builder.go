@@ -166,6 +166,11 @@ func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top b
 func (b *Builder) keys(r *awsconfig.Resolved) node {
 	id, _ := r.Get("aws_access_key_id")
 	secret, _ := r.Get("aws_secret_access_key")
+	if _, temporary := r.Get("aws_session_token"); temporary {
+		// Temporary keys in the file (written by export --write, say)
+		// are not long-term keys to build sessions from.
+		id, secret = "", ""
+	}
 	return node{p: &storedKeys{b: b, profile: r.Name, fileID: id, fileKey: secret}, id: "keys(" + r.Name + ")", longTerm: true}
 }
 

@@ -29,6 +29,15 @@ func stsError(profile, call string, err error) error {
 	if errors.As(err, &ce) {
 		return ce // a step below already said what is wrong
 	}
+	var ns interface {
+		error
+		NextStep() string
+	}
+	if errors.As(err, &ns) {
+		// An MFA or store failure reached through the SDK's signer: its
+		// own message and hint, not the SDK's wrapping.
+		return &ChainError{Profile: profile, Err: ns, Hint: ns.NextStep()}
+	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		return &ChainError{Profile: profile, Err: fmt.Errorf("%s: %w", call, err), Hint: "check the network and the STS endpoint (AWS_ENDPOINT_URL_STS), then try again"}
