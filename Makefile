@@ -15,8 +15,10 @@ FUZZTIME  ?= 20s
 
 all: build
 
+# A static binary (no cgo) starts about a millisecond faster than one that
+# loads libc, which matters for a credential_process run on every AWS call.
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sesame
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sesame
 
 demo: build
 	./scripts/demo.sh

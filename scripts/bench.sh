@@ -15,7 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 runs=${RUNS:-100}
-hf() { hyperfine -N --warmup 10 --runs "$runs" --style basic "$@" 2>&1 | grep -E 'Benchmark|Time|Range' ; }
+# hf RUNS ARGS...: hyperfine with RUNS runs, the summary lines only.
+hf() { local n=$1; shift; hyperfine -N --warmup 5 --runs "$n" --style basic "$@" 2>&1 | grep -E 'Benchmark|Time|Range' || true; }
 peak_rss() { /usr/bin/time -f '  peak RSS: %M KiB' "$@" 2>&1 >/dev/null | grep 'peak RSS'; }
 
 export HOME="$dir/home" AWS_CONFIG_FILE="$dir/home/.aws/config" AWS_SHARED_CREDENTIALS_FILE="$dir/home/.aws/credentials"
@@ -24,7 +25,7 @@ mkdir -p "$HOME/.aws"
 
 echo "== sesame list over 5,000 profiles"
 python3 scripts/gen-config.py 5000 "$dir/big-config"
-AWS_CONFIG_FILE="$dir/big-config" SESAME_BACKEND=file hf "$SESAME list" "$SESAME list --json"
+AWS_CONFIG_FILE="$dir/big-config" SESAME_BACKEND=file hf "$runs" "$SESAME list" "$SESAME list --json"
 AWS_CONFIG_FILE="$dir/big-config" SESAME_BACKEND=file peak_rss "$SESAME" list
 
 echo "== moto on loopback"
@@ -46,12 +47,12 @@ echo "== file backend (unlock cache warm)"
 export SESAME_BACKEND=file SESAME_FILE_PASSPHRASE=bench-passphrase
 printf '%s\n' "$keys" | "$SESAME" add base --no-config 2>/dev/null
 "$SESAME" export --format json admin >/dev/null
-hf -n 'file: Get of a stored key (export --no-session)' "$SESAME export --format json --no-session base" \
+hf "$runs" -n 'file: Get of a stored key (export --no-session)' "$SESAME export --format json --no-session base" \
    -n 'file: warm export of a cached role session' "$SESAME export --format json admin"
 peak_rss "$SESAME" export --format json admin
-hf --runs 20 -n 'file: cold export, one AssumeRole to moto' --prepare "$SESAME clear admin" "$SESAME export --format json admin"
+hf 20 -n 'file: cold export, one AssumeRole to moto' --prepare "$SESAME clear admin --backend file" "$SESAME export --format json admin"
 peak_rss sh -c "$SESAME clear admin 2>/dev/null; exec $SESAME export --format json admin"
-SESAME_FILE_UNLOCK_TTL=0 hf --runs 10 -n 'file: Get with no unlock cache (argon2id)' "$SESAME export --format json --no-session base"
+SESAME_FILE_UNLOCK_TTL=0 hf 10 -n 'file: Get with no unlock cache (argon2id)' "$SESAME export --format json --no-session base"
 unset SESAME_FILE_PASSPHRASE
 
 if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
@@ -77,6 +78,6 @@ if command -v pass >/dev/null && command -v gpg >/dev/null; then
 	gpg --batch --quiet --passphrase '' --quick-gen-key bench@example.invalid default default never 2>/dev/null
 	PASSWORD_STORE_DIR="$SESAME_PASS_DIR" pass init bench@example.invalid >/dev/null
 	printf '%s\n' "$keys" | "$SESAME" add base --no-config 2>/dev/null
-	hf --runs 30 -n 'pass: Get of a stored key' "$SESAME export --format json --no-session base"
+	hf 30 -n 'pass: Get of a stored key' "$SESAME export --format json --no-session base"
 	gpgconf --kill gpg-agent
 fi
