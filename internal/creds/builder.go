@@ -68,15 +68,15 @@ func (b *Builder) notice(format string, args ...any) {
 
 // Get builds the provider for req and retrieves the credentials.
 func (b *Builder) Get(ctx context.Context, req Request) (Result, error) {
-	p, region, err := b.Build(req)
+	n, region, err := b.build0(req)
 	if err != nil {
 		return Result{}, err
 	}
-	c, err := p.Retrieve(ctx)
+	c, err := n.p.Retrieve(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Credentials: c, Region: region}, nil
+	return Result{Credentials: c, Region: region, Kind: n.kind}, nil
 }
 
 // node is what building one profile gives: its provider, the cache ID that
@@ -87,24 +87,28 @@ type node struct {
 	longTerm bool
 	// mfa is the serial already used below this node, if any.
 	mfa string
+	// kind is what sort of credentials it gives.
+	kind Kind
 }
 
 // Build returns the provider for req and the region it works in.
 func (b *Builder) Build(req Request) (aws.CredentialsProvider, string, error) {
+	n, region, err := b.build0(req)
+	return n.p, region, err
+}
+
+func (b *Builder) build0(req Request) (node, string, error) {
 	r, err := b.Config.Resolve(req.Profile)
 	if err != nil {
-		return nil, "", err
+		return node{}, "", err
 	}
 	if req.Duration != 0 && (req.Duration < minDuration || req.Duration > maxSession) {
-		return nil, "", &ChainError{Profile: req.Profile, Err: fmt.Errorf("--duration %s is out of range", req.Duration),
+		return node{}, "", &ChainError{Profile: req.Profile, Err: fmt.Errorf("--duration %s is out of range", req.Duration),
 			Hint: "give a duration from 15m to 12h for a role (36h for a session token)"}
 	}
 	region := b.region(r, req)
 	n, err := b.build(r, req, region, true)
-	if err != nil {
-		return nil, "", err
-	}
-	return n.p, region, nil
+	return n, region, err
 }
 
 func (b *Builder) region(r *awsconfig.Resolved, req Request) string {
@@ -140,7 +144,7 @@ func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top b
 	case awsconfig.SourceProcess:
 		cmd, _ := r.Get("credential_process")
 		b.debug("credential_process", "profile", r.Name)
-		return node{p: processcreds.NewProvider(cmd), id: "process(" + cmd + ")"}, nil
+		return node{p: processcreds.NewProvider(cmd), id: "process(" + cmd + ")", kind: KindProcess}, nil
 	case awsconfig.SourceWebIdentity:
 		return b.webIdentity(r, req, region, top)
 	case awsconfig.SourceRole:
@@ -160,7 +164,7 @@ func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top b
 	b.debug("GetSessionToken from long-term keys", "profile", r.Name, "mfa", serial != "", "duration", d)
 	gst := &sessionToken{b: b, profile: r.Name, source: keys.p, serial: serial, duration: d, region: stsRegion(region)}
 	id := fmt.Sprintf("gst(%s|mfa=%s|d=%d)", keys.id, serial, int(d.Seconds()))
-	return node{p: &cached{b: b, inner: gst, profile: r.Name, id: id}, id: id, mfa: serial}, nil
+	return node{p: &cached{b: b, inner: gst, profile: r.Name, id: id}, id: id, mfa: serial, kind: KindSessionToken}, nil
 }
 
 func (b *Builder) keys(r *awsconfig.Resolved) node {
@@ -171,7 +175,7 @@ func (b *Builder) keys(r *awsconfig.Resolved) node {
 		// are not long-term keys to build sessions from.
 		id, secret = "", ""
 	}
-	return node{p: &storedKeys{b: b, profile: r.Name, fileID: id, fileKey: secret}, id: "keys(" + r.Name + ")", longTerm: true}
+	return node{p: &storedKeys{b: b, profile: r.Name, fileID: id, fileKey: secret}, id: "keys(" + r.Name + ")", longTerm: true, kind: KindLongTerm}
 }
 
 // roleARN matches a role ARN; compiled on first use, off the start-up path.
@@ -204,7 +208,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bo
 			Hint: "use credential_source = Environment, or a source_profile"}
 	case r.Parent == nil:
 		src = b.keys(r) // source_profile names the profile itself
-	case r.Parent.Source == awsconfig.SourceKeys && !req.NoSession && d <= ChainedMax && (serial != "" || parentSerial(r) != ""):
+	case r.Parent.Source == awsconfig.SourceKeys && !req.NoSession && !req.DirectRole && d <= ChainedMax && (serial != "" || parentSerial(r) != ""):
 		// One MFA session, cached, serves every role assumed from these
 		// keys; the role is then assumed with it (limited to one hour).
 		ps := serial
@@ -264,7 +268,11 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bo
 	if mfaUsed == "" {
 		mfaUsed = src.mfa
 	}
-	return node{p: &cached{b: b, inner: ar, profile: r.Name, id: id}, id: id, mfa: mfaUsed}, nil
+	kind := KindRole
+	if !src.longTerm {
+		kind = KindRoleChained
+	}
+	return node{p: &cached{b: b, inner: ar, profile: r.Name, id: id}, id: id, mfa: mfaUsed, kind: kind}, nil
 }
 
 func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
@@ -280,7 +288,7 @@ func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region string,
 	in := sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(arn), RoleSessionName: aws.String(b.sessionName(r)), DurationSeconds: aws.Int32(int32(d / time.Second))}
 	id := fmt.Sprintf("web(%s|%s|d=%d)", arn, file, int(d.Seconds()))
 	w := &webIdentity{b: b, profile: r.Name, tokenFile: file, in: in, region: stsRegion(region)}
-	return node{p: &cached{b: b, inner: w, profile: r.Name, id: id}, id: id}, nil
+	return node{p: &cached{b: b, inner: w, profile: r.Name, id: id}, id: id, kind: KindRole}, nil
 }
 
 func parentSerial(r *awsconfig.Resolved) string {

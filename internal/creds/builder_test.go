@@ -402,3 +402,33 @@ func (e *fakeAPIError) ErrorMessage() string { return e.msg }
 func (e *fakeAPIError) ErrorFault() smithy.ErrorFault {
 	return 0
 }
+
+func TestKinds(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		req  Request
+		want Kind
+		ops  string
+	}{
+		{Request{Profile: "base"}, KindSessionToken, "GetSessionToken"},
+		{Request{Profile: "base", NoSession: true}, KindLongTerm, ""},
+		{Request{Profile: "admin"}, KindRole, "AssumeRole"},
+		{Request{Profile: "mfarole"}, KindRoleChained, "GetSessionToken; AssumeRole"},
+		{Request{Profile: "mfarole", DirectRole: true}, KindRole, "AssumeRole"},
+		{Request{Profile: "chained"}, KindRoleChained, "AssumeRole; AssumeRole"},
+		{Request{Profile: "web"}, KindRole, "AssumeRoleWithWebIdentity"},
+	} {
+		h := newHarness(t)
+		res, err := h.b.Get(context.Background(), tt.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ops []string
+		for _, c := range h.sts.calls {
+			ops = append(ops, c.op)
+		}
+		if res.Kind != tt.want || strings.Join(ops, "; ") != tt.ops {
+			t.Errorf("%+v: kind %s after %q, want %s after %q", tt.req, res.Kind, ops, tt.want, tt.ops)
+		}
+	}
+}

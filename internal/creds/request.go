@@ -28,13 +28,32 @@ type Request struct {
 	Region string
 	// MFAToken is a code given on the command line (--mfa-token).
 	MFAToken string
+	// DirectRole assumes a role straight from long-term keys even when an
+	// MFA session could serve it, so that the role session is not chained
+	// (console sign-in with --duration needs that).
+	DirectRole bool
 }
+
+// Kind is what sort of credentials a Result holds.
+type Kind string
+
+// The kinds of credentials.
+const (
+	KindLongTerm     Kind = "long-term"     // an IAM user's access key
+	KindSessionToken Kind = "session-token" // GetSessionToken
+	KindRole         Kind = "role"          // AssumeRole from long-term keys (or web identity)
+	KindRoleChained  Kind = "role-chained"  // AssumeRole with temporary credentials
+	KindSSO          Kind = "sso"           // IAM Identity Center role credentials
+	KindProcess      Kind = "process"       // credential_process
+)
 
 // Result is what a Request gives.
 type Result struct {
 	aws.Credentials
 	// Region is the region the profile works in ("" when none is known).
 	Region string
+	// Kind says how the credentials were made.
+	Kind Kind
 }
 
 // Getter gets credentials for a request. Commands take one, so that they
