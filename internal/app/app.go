@@ -27,12 +27,14 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/lock"
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
+	ssocmd "github.com/sesamehq/sesame/internal/cmd/sso"
 	"github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmd/whoami"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/mfa"
+	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/store/backends"
@@ -58,6 +60,8 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 		return backends.Open(ctx, name, backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger})
 	}
 	f.Creds = func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) }
+	f.SSO = func() (*sso.Client, error) { return newSSOClient(f) }
+	f.SSOLoginOptions = func(deviceCode, noBrowser bool) sso.LoginOptions { return ssoLoginOptions(f, deviceCode, noBrowser) }
 	return f
 }
 
@@ -92,6 +96,18 @@ func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds
 		LockDir:   filepath.Join(state, "locks"),
 		Logger:    f.Logger,
 		Notice:    f.IOStreams.Warnf,
+	}
+	if b.SSO, err = newSSOClient(f); err != nil {
+		return creds.Result{}, err
+	}
+	// Sign in on the spot only where a person can: a terminal, or when
+	// SESAME_SSO_AUTO_LOGIN asks for it. Elsewhere (credential_process, CI)
+	// the error names the command to run.
+	if f.IOStreams.IsStderrTTY() || f.Getenv("SESAME_SSO_AUTO_LOGIN") != "" {
+		b.SSOLogin = func(ctx context.Context, s sso.Session, profile string) error {
+			_, err := b.SSO.Login(ctx, s, ssoLoginOptions(f, false, false))
+			return err
+		}
 	}
 	return b.Get(ctx, req)
 }
@@ -165,6 +181,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		lock.NewCmdLock(f, nil),
 		migrate.NewCmdMigrate(f, nil),
 		remove.NewCmdRemove(f, nil),
+		ssocmd.NewCmdSSO(f),
 		version.NewCmdVersion(f, nil),
 		whoami.NewCmdWhoami(f, nil),
 	)

@@ -289,3 +289,7 @@ func editDistance(a, b string) int {
 // Source classifies the profile from its own keys alone, without following
 // include_profile or source_profile: the source a broken profile would have.
 func (p *Profile) Source() Source { return sourceOf(p.values, false) }
+
+// Closest returns the candidate nearest to name, or "" when none is near:
+// the suggestion of a "did you mean" message.
+func Closest(name string, candidates []string) string { return closest(name, candidates) }

@@ -15,6 +15,7 @@ import (
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -49,6 +50,10 @@ type Factory struct {
 	// OpenBackend opens a store backend by name; "" means SESAME_BACKEND,
 	// else the platform's keyring.
 	OpenBackend func(ctx context.Context, name string) (store.Backend, error)
+	// SSO builds the IAM Identity Center client.
+	SSO func() (*sso.Client, error)
+	// SSOLoginOptions picks the sign-in flow and its terminal manners.
+	SSOLoginOptions func(deviceCode, noBrowser bool) sso.LoginOptions
 	// Creds gets a profile's credentials (the chain of internal/creds);
 	// nil where none is wired in.
 	Creds creds.Getter

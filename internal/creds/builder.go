@@ -17,6 +17,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -52,6 +53,12 @@ type Builder struct {
 	Logger *slog.Logger
 	// Notice prints a line the user should see on stderr.
 	Notice func(format string, args ...any)
+	// SSO keeps IAM Identity Center sign-ins; nil means SSO profiles are
+	// refused.
+	SSO *sso.Client
+	// SSOLogin signs in interactively when an SSO profile has no usable
+	// sign-in; nil (no terminal) means fail with the command to run.
+	SSOLogin func(ctx context.Context, s sso.Session, profile string) error
 }
 
 func (b *Builder) debug(msg string, args ...any) {
@@ -139,8 +146,19 @@ func stsRegion(region string) string {
 func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
 	switch r.Source {
 	case awsconfig.SourceSSO:
-		return node{}, &ChainError{Profile: r.Name, Err: errors.New("this is an IAM Identity Center (SSO) profile, and sesame cannot sign in to SSO yet"),
-			Hint: "sign in with sesame sso login once it is available; until then use aws sso login and the AWS CLI for this profile"}
+		if b.SSO == nil {
+			return node{}, &ChainError{Profile: r.Name, Err: errors.New("this is an IAM Identity Center (SSO) profile, and SSO is not set up here"), Hint: "run: sesame sso login"}
+		}
+		s, err := sso.SessionFor(b.Config, r, true)
+		if err != nil {
+			return node{}, err
+		}
+		acct, _ := r.Get("sso_account_id")
+		role, _ := r.Get("sso_role_name")
+		b.debug("IAM Identity Center role credentials", "profile", r.Name, "session", s.Key(), "account", acct, "role", role)
+		rp := &sso.RoleProvider{Client: b.SSO, Session: s, Profile: r.Name, AccountID: acct, RoleName: role, Login: b.SSOLogin}
+		id := fmt.Sprintf("sso(%s|%s|%s)", s.Key(), acct, role)
+		return node{p: &cached{b: b, inner: rp, profile: r.Name, id: id}, id: id, kind: KindSSO}, nil
 	case awsconfig.SourceProcess:
 		cmd, _ := r.Get("credential_process")
 		b.debug("credential_process", "profile", r.Name)

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/sesamehq/sesame/internal/sso"
 )
 
 // ChainError is a problem with one profile of a chain: it names the profile
@@ -28,6 +30,10 @@ func stsError(profile, call string, err error) error {
 	var ce *ChainError
 	if errors.As(err, &ce) {
 		return ce // a step below already said what is wrong
+	}
+	var le *sso.LoginError
+	if errors.As(err, &le) {
+		return le
 	}
 	var ns interface {
 		error

@@ -313,7 +313,16 @@ type Token struct {
 	ClientSecret          string    `json:"client_secret,omitempty"`
 	RegistrationExpiresAt time.Time `json:"registration_expires_at,omitzero"`
 	Scopes                []string  `json:"scopes,omitempty"`
+	// Flow is the sign-in flow the registration is for ("pkce", "device").
+	Flow string `json:"flow,omitempty"`
+	// Issued is when the sign-in was made.
+	Issued time.Time `json:"issued,omitzero"`
+	// Shared records that sesame wrote the AWS CLI's cache file for it.
+	Shared bool `json:"shared,omitempty"`
 }
+
+// IssuedAfter reports whether the token was made by a sign-in at or after t.
+func (t Token) IssuedAfter(tm time.Time) bool { return !t.Issued.Before(tm) }
 
 func (s *Store) tokenName(key []byte, session string) string {
 	return tokenPrefix + tag(key, "sso-token", session)

@@ -1,0 +1,101 @@
+// Package logout implements `sesame sso logout`.
+package logout
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/cmd/sso/shared"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/sso"
+	"github.com/sesamehq/sesame/internal/store"
+)
+
+// Options are the inputs of `sesame sso logout`.
+type Options struct {
+	IO       *iostreams.IOStreams
+	Config   func() (*awsconfig.Config, error)
+	Getenv   func(string) string
+	Client   func() (*sso.Client, error)
+	Store    func(context.Context) (*store.Store, error)
+	Sessions func(cfg *awsconfig.Config, getenv func(string) string, session, profile string, all bool) ([]sso.Session, error)
+
+	Session string
+	All     bool
+}
+
+// NewCmdLogout builds the command; runF replaces the run function in tests.
+func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Store: f.Store, Sessions: shared.Sessions}
+	cmd := &cobra.Command{
+		Use:   "logout [--sso-session NAME | --all]",
+		Short: "Sign out of IAM Identity Center and forget the sign-in",
+		Long: `Sign out at the IAM Identity Center portal, then delete the sign-in and every
+role credential cached from it. The AWS CLI's cache file goes too when sesame
+wrote it (sesame sso login --share).`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Session, "sso-session", "", "the [sso-session NAME] to sign out of")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "sign out of every sso-session")
+	cmd.MarkFlagsMutuallyExclusive("sso-session", "all")
+	return cmd
+}
+
+// Run signs out.
+func Run(ctx context.Context, opts *Options) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	sessions, err := opts.Sessions(cfg, opts.Getenv, opts.Session, "", opts.All)
+	if err != nil {
+		return err
+	}
+	client, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	st, err := opts.Store(ctx)
+	if err != nil {
+		return cmdutil.StoreError(err)
+	}
+	for _, s := range sessions {
+		if err := client.Logout(ctx, s); err != nil {
+			return cmdutil.StoreError(err)
+		}
+		n := 0
+		for _, p := range profilesOf(cfg, s) {
+			m, err := cmdutil.ClearSessionsOf(ctx, st, cfg, p)
+			if err != nil {
+				return cmdutil.StoreError(err)
+			}
+			n += m
+		}
+		opts.IO.Warnf("signed out of %s and deleted %d cached role session(s)", s.Describe(), n)
+	}
+	return nil
+}
+
+// profilesOf lists the SSO profiles that sign in through session s.
+func profilesOf(cfg *awsconfig.Config, s sso.Session) []string {
+	var out []string
+	for _, name := range cfg.ProfileNames() {
+		r, err := cfg.Resolve(name)
+		if err != nil || r.Source != awsconfig.SourceSSO {
+			continue
+		}
+		if ps, err := sso.SessionFor(cfg, r, false); err == nil && ps.Key() == s.Key() {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -1,0 +1,21 @@
+// Package sso is the `sesame sso` command group: sign-in to IAM Identity
+// Center and what builds on it.
+package sso
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sesamehq/sesame/internal/cmd/sso/login"
+	"github.com/sesamehq/sesame/internal/cmd/sso/logout"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+)
+
+// NewCmdSSO builds `sesame sso`.
+func NewCmdSSO(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sso <command>",
+		Short: "Sign in to IAM Identity Center (AWS SSO)",
+	}
+	cmd.AddCommand(login.NewCmdLogin(f, nil), logout.NewCmdLogout(f, nil))
+	return cmd
+}
