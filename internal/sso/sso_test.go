@@ -151,11 +151,11 @@ func TestDeviceFlowSlowDownAddsFiveSeconds(t *testing.T) {
 	t.Parallel()
 	oidc := &fakeOIDC{slow: 1}
 	c, _ := newClient(t, oidc, &fakePortal{})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_, err := c.Login(ctx, corp, LoginOptions{DeviceCode: true, Out: io.Discard, NoBrowser: true, Timeout: time.Second})
+	// Polls every second; after one SlowDown the next poll is 6 s later,
+	// past the 3 s timeout. Without the slow-down it would succeed at 2 s.
+	_, err := c.Login(context.Background(), corp, LoginOptions{DeviceCode: true, Out: io.Discard, NoBrowser: true, Timeout: 3 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "within") {
-		t.Errorf("after SlowDown the next poll came within a second: %v", err)
+		t.Errorf("after SlowDown the next poll did not wait 5 s more: %v", err)
 	}
 }
 
