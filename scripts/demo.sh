@@ -6,10 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SESAME="$PWD/bin/sesame"
 [ -x "$SESAME" ] || go build -o "$SESAME" ./cmd/sesame
+export PATH="$PWD/bin:$PATH" # for credential_process = sesame ...
 
 demo_home=$(mktemp -d)
 pids=()
 cleanup() {
+	# Forget the vault key cached in the kernel keyring, then everything else.
+	[ -n "${SESAME_BACKEND:-}" ] && "$SESAME" lock >/dev/null 2>&1 || true
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 	rm -rf "$demo_home"
 }
@@ -46,21 +49,40 @@ cp scripts/demo/config "$HOME/.aws/config"
 chmod 600 "$HOME/.aws/config"
 sed 's/^/    /' "$HOME/.aws/config"
 
-step "sesame list: every profile, how it gets credentials, and its chain"
-show "$SESAME" list </dev/null | cat
-echo
-echo "(on a terminal this is a table; piped it is tab-separated; --json for scripts)"
-printf '$ sesame list --json | (show each chain)\n'
-"$SESAME" list --json | python3 -c 'import json,sys; [print(" ", p["name"], "->", " -> ".join(p["chain"][1:]) or "(root)") for p in json.load(sys.stdin)]'
+# The encrypted file backend, with a passphrase for the demo (a real user
+# would be asked once on the terminal, or use SESAME_FILE_PASSPHRASE_COMMAND).
+export SESAME_BACKEND=file SESAME_FILE_PASSPHRASE=demo-passphrase
+
+step "store a long-term key (read from stdin here; on a terminal sesame asks, without echo)"
+printf '$ printf "AKIA...\\n<secret>\\n" | sesame add base\n'
+printf 'AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' | "$SESAME" add base
+echo "the key is in an encrypted vault; nothing readable on disk:"
+ls -l "$HOME/.local/share/sesame/vault" | sed 's/^/    /'
+grep -c AKIAIOSFODNN7EXAMPLE "$HOME/.local/share/sesame/vault" >/dev/null && echo "    (found the key in the vault?!)" || echo "    (grep finds no key id in it)"
+
+step "sesame list: every profile, how it gets credentials, its chain, and what is stored"
+printf '$ sesame list\n'
+"$SESAME" list </dev/null | column -t -s "$(printf '\t')"
+
+step "run a command with temporary credentials (GetSessionToken), not the stored key"
+printf '$ sesame exec base -- sh -c ...\n'
+"$SESAME" exec base -- sh -c 'echo "  the child has a session token (${#AWS_SESSION_TOKEN} characters), expiring $AWS_CREDENTIAL_EXPIRATION,"; echo "  and no SESAME_FILE_PASSPHRASE: [${SESAME_FILE_PASSPHRASE:-}]"'
+
+step "assume a role: the AWS CLI runs as the role"
+show "$SESAME" exec admin -- aws sts get-caller-identity --query Arn --output text
+
+step "a credential_process document (what the AWS CLI runs for profile tools)"
+printf '$ sesame export --format json admin\n'
+"$SESAME" export --format json admin | sed -E 's/("(SecretAccessKey|SessionToken)": ")[^"]{6}[^"]*"/\1\xe2\x80\xa6(hidden)"/'
+printf '$ aws sts get-caller-identity --profile tools\n'
+aws sts get-caller-identity --profile tools --query Arn --output text
+echo "(the second call came from sesame's cache: the role was assumed once)"
 
 step "a file the AWS CLI would refuse is refused too, with file:line"
 printf '[profile broken]\nregion = us-east-1\nregion = eu-west-1\n' >"$HOME/broken-config"
 printf '$ AWS_CONFIG_FILE=~/broken-config sesame list\n'
 AWS_CONFIG_FILE="$HOME/broken-config" "$SESAME" list || echo "(exit status $?)"
 
-step "moto answers STS on loopback (later steps of the demo use it)"
-AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=demo-not-a-secret \
-	python3 -c 'import boto3; print("  caller:", boto3.client("sts").get_caller_identity()["Arn"])'
 show "$SESAME" version
 
-step "done: moto stopped, temporary HOME removed"
+step "done: moto stopped, temporary HOME and vault removed"
