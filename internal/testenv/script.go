@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sesamehq/sesame/internal/fakeaws/fakesso"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +84,7 @@ type scriptStateKey struct{}
 type scriptState struct {
 	t    testscript.T
 	moto *MotoServer
+	sso  *fakesso.Server
 }
 
 func scriptStateOf(ts *testscript.TestScript) *scriptState {
@@ -145,13 +147,19 @@ func scriptCondition(cond string) (bool, error) {
 // a testscript.Params built by hand; they need ScriptParams's Setup.
 func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"moto":     cmdMoto,
-		"motoauth": cmdMotoAuth,
-		"awscalls": cmdAWSCalls,
-		"awslog":   cmdAWSLog,
-		"awsreset": cmdAWSReset,
-		"filemode": cmdFileMode,
-		"need":     cmdNeed,
+		"moto":           cmdMoto,
+		"motoauth":       cmdMotoAuth,
+		"awscalls":       cmdAWSCalls,
+		"awslog":         cmdAWSLog,
+		"awsreset":       cmdAWSReset,
+		"filemode":       cmdFileMode,
+		"need":           cmdNeed,
+		"fakesso":        cmdFakeSSO,
+		"ssocalls":       cmdSSOCalls,
+		"ssorevoke":      cmdSSORevoke,
+		"ssoreset":       cmdSSOReset,
+		"ssoapprove":     cmdSSOApprove,
+		"cliv2overrides": cmdCLIv2Overrides,
 	}
 }
 
