@@ -25,6 +25,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmd/list"
 	"github.com/sesamehq/sesame/internal/cmd/lock"
+	"github.com/sesamehq/sesame/internal/cmd/login"
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	ssocmd "github.com/sesamehq/sesame/internal/cmd/sso"
@@ -179,6 +180,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		export.NewCmdExport(f, nil),
 		list.NewCmdList(f, nil),
 		lock.NewCmdLock(f, nil),
+		login.NewCmdLogin(f, nil),
 		migrate.NewCmdMigrate(f, nil),
 		remove.NewCmdRemove(f, nil),
 		ssocmd.NewCmdSSO(f),

@@ -1,0 +1,150 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/cli/browser"
+)
+
+// Browser opens a URL for the person at the keyboard.
+type Browser interface {
+	// Open opens url. Its errors never hold url.
+	Open(ctx context.Context, url string) error
+}
+
+// ErrNoBrowser is returned when no browser can be reached from here.
+var ErrNoBrowser = errors.New("no browser can be reached from here")
+
+// browserWait is how long SystemBrowser waits for a $BROWSER program to
+// exit before leaving it running: a browser started by it may run until the
+// person closes it.
+const browserWait = 5 * time.Second
+
+// SystemBrowser opens URLs as Unix tools do.
+//
+// With BROWSER set, its value is a list of commands separated by the path
+// list separator (':' on Unix); the first whose program can be found is run
+// with the URL as its one argument added to its words (or put in place of
+// a "%s" among them). The program's output goes to Stderr. When it exits
+// within a few seconds its exit status counts; one still running then (a
+// browser it started in the foreground) is left to run.
+//
+// Without BROWSER, github.com/cli/browser opens the URL (xdg-open,
+// x-www-browser, www-browser or wslview on Linux, open on macOS, the shell
+// on Windows). On Linux and the BSDs, with none of DISPLAY,
+// WAYLAND_DISPLAY or a WSL session, that would only reach a text browser
+// or fail, so Open returns ErrNoBrowser instead.
+//
+// The URL is passed on the browser's command line, as every tool that
+// opens browsers does: other local users can see it in the process list
+// while that program runs. A SystemBrowser is safe for concurrent use.
+type SystemBrowser struct {
+	// LookupEnv reads the environment.
+	LookupEnv func(string) (string, bool)
+	// Stderr receives the output of a $BROWSER program (nil: discarded).
+	Stderr io.Writer
+	// GOOS is the operating system ("" means runtime.GOOS).
+	GOOS string
+	// OpenURL opens a URL when BROWSER is unset (nil means
+	// github.com/cli/browser's OpenURL).
+	OpenURL func(url string) error
+}
+
+var _ Browser = SystemBrowser{}
+
+// Open implements Browser.
+func (b SystemBrowser) Open(ctx context.Context, u string) error {
+	if v := b.getenv("BROWSER"); strings.TrimSpace(v) != "" {
+		return redact(b.runBrowserVar(ctx, v, u), u)
+	}
+	goos := b.GOOS
+	if goos == "" {
+		goos = runtime.GOOS
+	}
+	switch goos {
+	case "darwin", "windows":
+	default:
+		if b.getenv("DISPLAY") == "" && b.getenv("WAYLAND_DISPLAY") == "" && b.getenv("WSL_DISTRO_NAME") == "" {
+			return fmt.Errorf("%w (none of BROWSER, DISPLAY or WAYLAND_DISPLAY is set)", ErrNoBrowser)
+		}
+	}
+	open := b.OpenURL
+	if open == nil {
+		open = browser.OpenURL
+	}
+	if err := open(u); err != nil {
+		return redact(fmt.Errorf("%w: %w", ErrNoBrowser, err), u)
+	}
+	return nil
+}
+
+func (b SystemBrowser) getenv(key string) string {
+	if b.LookupEnv == nil {
+		return ""
+	}
+	v, _ := b.LookupEnv(key)
+	return v
+}
+
+// runBrowserVar runs the first usable command of a BROWSER value.
+func (b SystemBrowser) runBrowserVar(ctx context.Context, value, u string) error {
+	for _, candidate := range strings.Split(value, string(os.PathListSeparator)) {
+		words := strings.Fields(candidate)
+		if len(words) == 0 {
+			continue
+		}
+		prog, err := exec.LookPath(words[0])
+		if err != nil {
+			continue
+		}
+		args := words[1:]
+		placed := false
+		for i, w := range args {
+			if strings.Contains(w, "%s") {
+				args[i] = strings.ReplaceAll(w, "%s", u)
+				placed = true
+			}
+		}
+		if !placed {
+			args = append(args, u)
+		}
+		// Not CommandContext: interrupting sesame must not kill a browser.
+		cmd := exec.Command(prog, args...)
+		cmd.Stdout, cmd.Stderr = b.Stderr, b.Stderr
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("cannot start the browser %s (from BROWSER): %w", words[0], err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		timer := time.NewTimer(browserWait)
+		defer timer.Stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("the browser %s (from BROWSER) failed: %w", words[0], err)
+			}
+			return nil
+		case <-timer.C:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	return fmt.Errorf("%w: no program named in BROWSER=%q can be found", ErrNoBrowser, value)
+}
+
+// redact removes u from err's text, in case something quoted it.
+func redact(err error, u string) error {
+	if err == nil || !strings.Contains(err.Error(), u) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), u, "<the sign-in URL>"))
+}
