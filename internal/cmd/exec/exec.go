@@ -9,6 +9,14 @@
 // the command as a child with [RunChild]. Running `sesame exec` inside
 // another is refused unless --force-nest is given, as the inner one would
 // get its credentials from the outer one's keys.
+//
+// With --server ecs or --server imds the child gets no keys: sesame gets
+// the credentials once (asking for an MFA code, if any, before the child
+// starts), serves them on 127.0.0.1 with a credential server of
+// internal/server, which renews them from the same cached chain, and
+// points the child at it (see [ServerEnviron]). sesame then stays alive:
+// it runs the command with [RunChild], stops the server when the command
+// ends and exits with its status.
 package exec
 
 import (
@@ -16,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,16 +32,24 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/server"
 )
 
 // Exit statuses a shell uses for a command it cannot run.
 const (
 	ExitNotFound      = 127
 	ExitCannotExecute = 126
+)
+
+// The kinds of credential server of --server.
+const (
+	ServerECS  = "ecs"  // container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)
+	ServerIMDS = "imds" // EC2 instance metadata, IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT)
 )
 
 // Options are the inputs of `sesame exec`.
@@ -51,6 +68,13 @@ type Options struct {
 	// with the command's exit status as an *cmdutil.ExitCodeError (nil for
 	// 0). Nil means the platform's way (execve on Unix).
 	Replace func(ctx context.Context, path string, argv, env []string) error
+	// RunChild runs the command as a child with a credential server
+	// (--server); nil means [RunChild].
+	RunChild func(ctx context.Context, c Child) (int, error)
+	// Config loads the AWS config, to warn about a [default] profile whose
+	// own credentials the SDKs would use before a credential server; nil
+	// skips the check.
+	Config func() (*awsconfig.Config, error)
 
 	// Profile is the profile argument ("" when none).
 	Profile string
@@ -63,6 +87,9 @@ type Options struct {
 	JSON bool
 	// ForceNest runs even inside another `sesame exec`.
 	ForceNest bool
+	// Server is "" (keys in the environment), ServerECS or ServerIMDS
+	// (--server).
+	Server string
 }
 
 // NewCmdExec builds the command; runF replaces the run function in tests.
@@ -72,6 +99,7 @@ func NewCmdExec(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
 		LookupEnv:     f.LookupEnv,
 		Environ:       os.Environ,
+		Config:        f.Config,
 	}
 	cmd := &cobra.Command{
 		Use:   "exec [PROFILE] [flags] [-- CMD [ARG...]]",
@@ -92,12 +120,30 @@ SESAME_FILE_PASSPHRASE*, and with:
 Put the command after --. A command that cannot be found exits with status 127,
 one that cannot be run with 126, as in a shell.
 
+With --server ecs or --server imds the command gets no keys at all. sesame gets
+the credentials first (asking for an MFA code, if needed, before the command
+starts), then serves them on 127.0.0.1 on a free port for as long as the
+command runs, renewing them from its cache or STS when 15 minutes are left:
+a long-running command (a build, a deploy, a notebook) never sees them expire.
+The AWS SDKs and CLIs find the server through:
+  --server ecs    AWS_CONTAINER_CREDENTIALS_FULL_URI (a random path) and
+                  AWS_CONTAINER_AUTHORIZATION_TOKEN (a random token)
+  --server imds   AWS_EC2_METADATA_SERVICE_ENDPOINT (an IMDSv2 server)
+together with AWS_REGION, AWS_DEFAULT_REGION and SESAME_PROFILE as above; any
+AWS_CONTAINER_* and AWS_EC2_METADATA_* variables of sesame's are removed. sesame
+stays running, passes SIGINT, SIGTERM and SIGHUP on to the command, stops the
+server when the command ends and exits with its status. Only a request with the
+token (ecs) or an IMDSv2 session token (imds), sent to 127.0.0.1 or localhost
+directly, gets credentials. The SDKs look for a server after the config files:
+a [default] profile with its own credentials is used before it.
+
 sesame refuses to run inside another sesame exec (SESAME_PROFILE is set) unless
 --force-nest is given. With -j/--json it prints the credential_process document
 instead, as sesame export --format json does.`,
 		Example: `  sesame exec work -- aws s3 ls
   sesame exec work --duration 8h -- terraform apply
   sesame exec work              # a shell with the credentials
+  sesame exec work --server ecs -- python long_job.py
   sesame exec work --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			before := args
@@ -128,11 +174,20 @@ instead, as sesame export --format json does.`,
 	export.AddRequestFlags(fl, &opts.Request)
 	fl.BoolVarP(&opts.JSON, "json", "j", false, "print the credential_process document instead of running a command")
 	fl.BoolVar(&opts.ForceNest, "force-nest", false, "run even inside another sesame exec")
+	fl.StringVar(&opts.Server, "server", "", "serve auto-refreshing credentials on 127.0.0.1 instead of putting keys in the environment: ecs or imds")
 	return cmd
 }
 
 // Run gets the credentials and runs the command (or prints them, --json).
 func Run(ctx context.Context, opts *Options) error {
+	switch opts.Server {
+	case "", ServerECS, ServerIMDS:
+	default:
+		return cmdutil.Usagef("--server must be %s or %s, not %q", ServerECS, ServerIMDS, opts.Server)
+	}
+	if opts.JSON && opts.Server != "" {
+		return cmdutil.Usagef("--json prints the credentials and --server serves them to a command: choose one")
+	}
 	if opts.JSON && len(opts.Command) > 0 {
 		return cmdutil.Usagef("--json prints the credentials instead of running a command: drop -- %s, or drop --json", strings.Join(opts.Command, " "))
 	}
@@ -164,6 +219,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if len(argv) == 0 {
 		argv = []string{defaultShell(opts.LookupEnv)}
 	}
+	if opts.Server != "" {
+		return opts.serve(ctx, req, res, argv)
+	}
 	env := Environ(opts.Environ(), profile, res)
 	path, err := LookPath(argv[0], envValue(env, "PATH"), envValue(env, "PATHEXT"))
 	if err != nil {
@@ -178,6 +236,103 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	return opts.cannotRun(argv[0], err)
+}
+
+// serve runs argv as a child with a credential server instead of keys in
+// its environment (--server), and returns its exit status. res are the
+// credentials already got for req: the server starts with them.
+func (o *Options) serve(ctx context.Context, req creds.Request, res creds.Result, argv []string) error {
+	o.warnDefaultCredentials()
+	// Look the command up first, with the PATH it gets (the server's
+	// variables do not change it), so that a command that cannot run
+	// starts no server.
+	parent := o.Environ()
+	childEnv := ServerEnviron(parent, req.Profile, res.Region, nil)
+	path, err := LookPath(argv[0], envValue(childEnv, "PATH"), envValue(childEnv, "PATHEXT"))
+	if err != nil {
+		return o.cannotRun(argv[0], err)
+	}
+	refresh := req
+	refresh.MFAToken = "" // a code is good once: a refresh that needs one asks again
+	src := func(ctx context.Context) (creds.Result, error) { return export.Get(ctx, o.Creds, refresh) }
+	opts := []server.Option{server.WithCredentials(res), server.WithErrorLog(func(err error) {
+		o.IO.Warnf("cannot renew the credentials of profile %s: %v", req.Profile, err)
+		if hint := cmdutil.Hint(err); hint != "" {
+			o.IO.Warnf("hint: %s", hint)
+		}
+	})}
+
+	srvCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	ln, err := server.Listen(srvCtx)
+	if err != nil {
+		return err
+	}
+	var h http.Handler
+	var vars []string
+	switch o.Server {
+	case ServerECS:
+		e, err := server.NewECS(ln.Addr().String(), src, opts...)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		h, vars = e, []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + e.URL(), "AWS_CONTAINER_AUTHORIZATION_TOKEN=" + e.Token()}
+	case ServerIMDS:
+		m, err := server.NewIMDS(ln.Addr().String(), req.Profile, src, opts...)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		h, vars = m, []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + m.URL()}
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(srvCtx, ln, h) }()
+
+	run := o.RunChild
+	if run == nil {
+		run = RunChild
+	}
+	code, err := run(ctx, Child{Path: path, Args: argv, Env: ServerEnviron(parent, req.Profile, res.Region, vars),
+		Stdin: o.IO.In, Stdout: o.IO.Out, Stderr: o.IO.ErrOut})
+	stop()
+	if serr := <-served; serr != nil {
+		o.IO.Warnf("%v", serr)
+	}
+	if err != nil {
+		return o.cannotRun(argv[0], err)
+	}
+	if code != 0 {
+		return &cmdutil.ExitCodeError{Code: code}
+	}
+	return nil
+}
+
+// credentialKeys give a profile credentials of its own; the SDKs use a
+// [default] profile's before they look for a credential server.
+var credentialKeys = []string{"aws_access_key_id", "role_arn", "credential_process", "sso_session", "sso_start_url", "web_identity_token_file"}
+
+// warnDefaultCredentials warns when the AWS SDKs in the child would take
+// the [default] profile's credentials instead of the server's.
+func (o *Options) warnDefaultCredentials() {
+	if o.Config == nil {
+		return
+	}
+	cfg, err := o.Config()
+	if err != nil {
+		return
+	}
+	p, ok := cfg.Profile("default")
+	if !ok {
+		return
+	}
+	for _, k := range credentialKeys {
+		if _, ok := p.Get(k); ok {
+			o.IO.Warnf("the default profile has credentials of its own (%s): AWS SDKs in the command use them, not the credential server", k)
+			o.IO.Warnf("hint: use the default profile through sesame (sesame exec default --server %s), or move its keys into sesame: sesame migrate", o.Server)
+			return
+		}
+	}
 }
 
 // cannotRun reports, as a shell would, a command that cannot be found
@@ -236,6 +391,12 @@ var removed = []string{
 // them is passed to the child.
 const secretPrefix = "SESAME_FILE_PASSPHRASE"
 
+// serverPrefixes start the names of the variables that point the SDKs at
+// a credential server or turn one off (AWS_CONTAINER_CREDENTIALS_*,
+// AWS_CONTAINER_AUTHORIZATION_TOKEN*, AWS_EC2_METADATA_DISABLED, ...):
+// with --server none of sesame's own reaches the child.
+var serverPrefixes = []string{"AWS_CONTAINER_", "AWS_EC2_METADATA_"}
+
 // Environ returns the child's environment: parent (KEY=VALUE entries, in
 // order) without the variables of removed, without every variable whose
 // name starts with SESAME_FILE_PASSPHRASE, and without AWS_REGION and
@@ -243,31 +404,57 @@ const secretPrefix = "SESAME_FILE_PASSPHRASE"
 // export.Vars(res) and SESAME_PROFILE=profile. On Windows names are
 // compared without regard to case, as Windows does.
 func Environ(parent []string, profile string, res creds.Result) []string {
+	var add []string
+	for _, v := range export.Vars(res) {
+		add = append(add, v.Name+"="+v.Value)
+	}
+	return environ(parent, profile, res.Region != "", nil, add)
+}
+
+// ServerEnviron returns the environment of a child that gets its
+// credentials from a server (--server): parent without what [Environ]
+// removes and without every AWS_CONTAINER_* and AWS_EC2_METADATA_*
+// variable; then vars (the server's: KEY=VALUE), AWS_REGION and
+// AWS_DEFAULT_REGION when region is known, and SESAME_PROFILE=profile. It
+// has no keys.
+func ServerEnviron(parent []string, profile, region string, vars []string) []string {
+	add := append([]string(nil), vars...)
+	if region != "" {
+		add = append(add, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)
+	}
+	return environ(parent, profile, region != "", serverPrefixes, add)
+}
+
+// environ is parent without what is removed (and the region, dropRegion;
+// and variables starting with one of prefixes), then add and
+// SESAME_PROFILE.
+func environ(parent []string, profile string, dropRegion bool, prefixes, add []string) []string {
 	drop := append([]string(nil), removed...)
-	if res.Region != "" {
+	if dropRegion {
 		drop = append(drop, "AWS_REGION", "AWS_DEFAULT_REGION")
 	}
-	env := make([]string, 0, len(parent)+8)
+	prefixes = append([]string{secretPrefix}, prefixes...)
+	env := make([]string, 0, len(parent)+len(add)+1)
 	for _, kv := range parent {
 		k, _, _ := strings.Cut(kv, "=")
-		if dropped(k, drop) {
+		if dropped(k, drop, prefixes) {
 			continue
 		}
 		env = append(env, kv)
 	}
-	for _, v := range export.Vars(res) {
-		env = append(env, v.Name+"="+v.Value)
-	}
+	env = append(env, add...)
 	return append(env, "SESAME_PROFILE="+profile)
 }
 
-func dropped(key string, drop []string) bool {
+func dropped(key string, drop, prefixes []string) bool {
 	k := key
 	if runtime.GOOS == "windows" {
 		k = strings.ToUpper(key)
 	}
-	if strings.HasPrefix(k, secretPrefix) {
-		return true
+	for _, p := range prefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
 	}
 	for _, d := range drop {
 		if k == d {

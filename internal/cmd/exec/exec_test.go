@@ -338,7 +338,9 @@ func TestFlags(t *testing.T) {
 				return o.Request == creds.Request{Region: "eu-north-1", Duration: 2 * time.Hour, NoSession: true, MFAToken: "123456"} && o.ForceNest && o.JSON
 			}},
 		{args: []string{"dev", "aws", "s3"}, wantErr: "put the command after --: sesame exec dev -- aws s3"},
-		{args: []string{"dev", "--server", "ecs"}, wantErr: "unknown flag: --server"},
+		{args: []string{"dev", "--server", "ecs", "--", "env"}, wantProfile: "dev", wantCommand: []string{"env"},
+			check: func(o *Options) bool { return o.Server == ServerECS }},
+		{args: []string{"--server=imds", "dev"}, wantProfile: "dev", check: func(o *Options) bool { return o.Server == ServerIMDS }},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
