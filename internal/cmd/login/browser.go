@@ -56,6 +56,8 @@ type SystemBrowser struct {
 	// OpenURL opens a URL when BROWSER is unset (nil means
 	// github.com/cli/browser's OpenURL).
 	OpenURL func(url string) error
+	// Wait is how long a $BROWSER program is waited for (0: 5 seconds).
+	Wait time.Duration
 }
 
 var _ Browser = SystemBrowser{}
@@ -124,7 +126,11 @@ func (b SystemBrowser) runBrowserVar(ctx context.Context, value, u string) error
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		timer := time.NewTimer(browserWait)
+		wait := b.Wait
+		if wait <= 0 {
+			wait = browserWait
+		}
+		timer := time.NewTimer(wait)
 		defer timer.Stop()
 		select {
 		case err := <-done:

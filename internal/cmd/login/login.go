@@ -45,6 +45,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -240,7 +241,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if _, err := fmt.Fprintln(opts.IO.Out, link); err != nil {
 			return err
 		}
-		opts.IO.Warnf("the sign-in URL is valid for %s and signs in whoever opens it: do not share it", LinkLifetime)
+		opts.IO.Warnf("the sign-in URL is valid for %s and signs in whoever opens it: do not share it", short(LinkLifetime))
 		return nil
 	}
 	if opts.Browser == nil {
@@ -307,13 +308,25 @@ func checkDuration(d, limit time.Duration) error {
 	case d < 0:
 		return cmdutil.Usagef("--duration must be positive, not %v", d)
 	case d < MinSessionDuration:
-		return cmdutil.Usagef("--duration %v is too short: the console session lasts at least %v", d, MinSessionDuration)
+		return cmdutil.Usagef("--duration %s is too short: the console session lasts at least %s", short(d), short(MinSessionDuration))
 	case d > limit && limit == MaxSessionDuration:
-		return cmdutil.Usagef("--duration %v is too long: a console session with role credentials lasts at most %v", d, limit)
+		return cmdutil.Usagef("--duration %s is too long: a console session with role credentials lasts at most %s", short(d), short(limit))
 	case d > limit:
-		return cmdutil.Usagef("--duration %v is too long: at most %v", d, limit)
+		return cmdutil.Usagef("--duration %s is too long: at most %s (GetFederationToken's limit)", short(d), short(limit))
 	}
 	return nil
+}
+
+// short writes d without trailing zero units: 15m, 12h, 1h30m.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // httpClient is c (or a new client with HTTPTimeout) that never follows

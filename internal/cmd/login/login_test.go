@@ -334,7 +334,7 @@ func TestKinds(t *testing.T) {
 			if tt.wantNotice == "" && strings.Contains(fx.errOut.String(), "--duration") || !strings.Contains(fx.errOut.String(), tt.wantNotice) {
 				t.Errorf("stderr = %q, want a notice about %q", fx.errOut.String(), tt.wantNotice)
 			}
-			if !strings.Contains(fx.errOut.String(), "valid for 15m0s") {
+			if !strings.Contains(fx.errOut.String(), "valid for 15m ") {
 				t.Errorf("stderr = %q, want the 15 minutes notice", fx.errOut.String())
 			}
 			q := fx.loginURL(t)
@@ -661,6 +661,15 @@ func TestFederatedName(t *testing.T) {
 		}
 		if got := FederatedName(arn); len(got) > 32 || len(got) < 2 {
 			t.Errorf("FederatedName(%s) = %s: length %d", arn, got, len(got))
+		}
+	}
+}
+
+func TestShort(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{15 * time.Minute: "15m", 12 * time.Hour: "12h", 90 * time.Minute: "1h30m", 90 * time.Second: "1m30s", 36 * time.Hour: "36h", time.Hour + time.Second: "1h0m1s"} {
+		if got := short(d); got != want {
+			t.Errorf("short(%v) = %s, want %s", d, got, want)
 		}
 	}
 }
