@@ -186,7 +186,7 @@ func TestEndToEnd(t *testing.T) {
 		e.reset()
 		// The endpoint refuses SessionDuration for these credentials.
 		e.fed.SetDefaultKind(fakeaws.CredRoleChained)
-		stdout, stderr := e.run(t, 0, nil, "login", "chained", "--stdout", "--duration", "2h")
+		stdout, stderr := e.run(t, 0, nil, "login", "chained", "--stdout", "--duration", "2h", "--debug")
 		if dest := e.follow(t, stdout); dest != "https://console.aws.amazon.com/console/home?region=eu-west-1" {
 			t.Errorf("Destination = %s", dest)
 		}
@@ -202,7 +202,7 @@ func TestEndToEnd(t *testing.T) {
 		args     []string
 		duration string
 	}{
-		{[]string{"login", "base", "--stdout"}, "3600"},
+		{[]string{"login", "base", "--stdout", "--debug"}, "3600"},
 		{[]string{"login", "base", "--stdout", "--duration", "20h"}, "72000"},
 	} {
 		t.Run("IAM user: "+strings.Join(tt.args, " "), func(t *testing.T) {

@@ -44,6 +44,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -84,6 +85,9 @@ type Options struct {
 	Browser Browser
 	// FederationURL is SESAME_FEDERATION_URL ("" when unset).
 	FederationURL string
+	// Logger gets the --debug explanation of each choice (nil: none). It
+	// is never given a secret or the sign-in URL.
+	Logger *slog.Logger
 
 	// Profile is the argument ("" when none).
 	Profile string
@@ -127,6 +131,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			return ""
 		}}.New,
 		Browser: SystemBrowser{LookupEnv: f.LookupEnv, Stderr: f.IOStreams.ErrOut},
+		Logger:  f.Logger,
 	}
 	cmd := &cobra.Command{
 		Use:   "login [PROFILE]",
@@ -142,7 +147,9 @@ chaining) signs in without a session length: AWS refuses one there. An IAM
 user's keys sign in through STS GetFederationToken, as federated user
 sesame-USER, for --duration (default 1h, at most 36h); the user's own IAM
 policies decide what the console may do, but IAM and most STS actions are
-closed to federated users. GetSessionToken credentials cannot sign in.
+closed to federated users. credential_process credentials are tried as they
+are (keys without a session token go through GetFederationToken).
+GetSessionToken credentials cannot sign in.
 
 The console opens at the home page of the region (--region, else the
 profile's, else us-east-1). --path P opens https://CONSOLE/P instead, with
@@ -230,6 +237,8 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	opts.debug("console sign-in", "profile", profile, "source", string(source), "kind", string(res.Kind), "partition", part.Name,
+		"region", region, "session_duration", sessionDuration, "endpoint", fed.Redacted(), "destination", destination)
 	client := httpClient(opts.HTTPClient)
 	token, err := SigninToken(ctx, client, fed, c, sessionDuration)
 	if err != nil {
@@ -253,6 +262,12 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	opts.IO.Warnf("opened the AWS console (%s) for profile %s in the browser", part.ConsoleHost, profile)
 	return nil
+}
+
+func (opts *Options) debug(msg string, args ...any) {
+	if opts.Logger != nil {
+		opts.Logger.Debug(msg, args...)
+	}
 }
 
 // consoleCredentials are the credentials to sign in with, and the console
@@ -296,6 +311,7 @@ func federateKeys(ctx context.Context, opts *Options, profile string, res creds.
 	if opts.NewSTS == nil {
 		return aws.Credentials{}, 0, errors.New("this build of sesame has no STS client")
 	}
+	opts.debug("GetFederationToken with the IAM user's long-term keys", "profile", profile, "duration", d)
 	c, err := federate(ctx, opts.NewSTS, profile, res.Credentials, region, d)
 	return c, 0, err
 }

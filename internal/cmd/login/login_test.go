@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -127,6 +128,7 @@ type fixture struct {
 	opts    *Options
 	out     *strings.Builder
 	errOut  *strings.Builder
+	log     *strings.Builder // --debug output
 	getter  *fakeGetter
 	sts     *fakeSTS
 	browser *fakeBrowser
@@ -156,7 +158,8 @@ func newFixture(t *testing.T, source awsconfig.Source, res creds.Result) *fixtur
 		FederationURL: fx.fedURL,
 		Stdout:        true,
 	}
-	fx.out, fx.errOut = &strings.Builder{}, &strings.Builder{}
+	fx.out, fx.errOut, fx.log = &strings.Builder{}, &strings.Builder{}, &strings.Builder{}
+	fx.opts.Logger = slog.New(slog.NewTextHandler(fx.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ios.Out = io.MultiWriter(out, fx.out)
 	ios.ErrOut = io.MultiWriter(errOut, fx.errOut)
 	return fx
@@ -218,7 +221,7 @@ func (fx *fixture) signinRequest(t *testing.T) fakeaws.FederationRequest {
 // URL, which carries only the sign-in token).
 func (fx *fixture) noSecrets(t *testing.T, err error) {
 	t.Helper()
-	texts := []string{fx.out.String(), fx.errOut.String()}
+	texts := []string{fx.out.String(), fx.errOut.String(), fx.log.String()}
 	if err != nil {
 		texts = append(texts, err.Error(), cmdutil.Hint(err))
 	}
@@ -227,8 +230,10 @@ func (fx *fixture) noSecrets(t *testing.T, err error) {
 			t.Errorf("a secret is shown: %q", text)
 		}
 	}
-	if strings.Contains(fx.errOut.String(), "SigninToken") {
-		t.Errorf("stderr shows the sign-in URL: %q", fx.errOut.String())
+	for _, text := range []string{fx.errOut.String(), fx.log.String()} {
+		if strings.Contains(text, "SigninToken") {
+			t.Errorf("stderr or the log shows the sign-in URL: %q", text)
+		}
 	}
 }
 
@@ -333,6 +338,9 @@ func TestKinds(t *testing.T) {
 			}
 			if tt.wantNotice == "" && strings.Contains(fx.errOut.String(), "--duration") || !strings.Contains(fx.errOut.String(), tt.wantNotice) {
 				t.Errorf("stderr = %q, want a notice about %q", fx.errOut.String(), tt.wantNotice)
+			}
+			if !strings.Contains(fx.log.String(), "kind="+string(tt.res.Kind)) {
+				t.Errorf("debug log = %q", fx.log.String())
 			}
 			if !strings.Contains(fx.errOut.String(), "valid for 15m ") {
 				t.Errorf("stderr = %q, want the 15 minutes notice", fx.errOut.String())
