@@ -277,3 +277,50 @@ func TestFederationConcurrent(t *testing.T) {
 		t.Errorf("%d requests logged, want 20", n)
 	}
 }
+
+// FuzzFederationSession sends any Session document: the fake never panics,
+// accepts only a well-formed one and never logs its secrets.
+func FuzzFederationSession(f *testing.F) {
+	f.Add(`{"sessionId":"ASIA","sessionKey":"k","sessionToken":"t"}`, "")
+	f.Add(`{"sessionId":"ASIA","sessionKey":"k","sessionToken":"t"}`, "3600")
+	f.Add(`{"sessionId":"ASIA","sessionKey":"k"}`, "")
+	f.Add(`[1,2]`, "900")
+	f.Add(`{"sessionId":null,"sessionKey":"k","sessionToken":"t"}`, "x")
+	f.Fuzz(func(t *testing.T, session, duration string) {
+		fed := NewFederation()
+		params := url.Values{"Action": {"getSigninToken"}, "Session": {session}}
+		if duration != "" {
+			params.Set("SessionDuration", duration)
+		}
+		status, body := get(t, fed, params)
+		var doc map[string]any
+		wellFormed := json.Unmarshal([]byte(session), &doc) == nil && len(doc) == 3
+		if status == 200 {
+			if !wellFormed {
+				t.Fatalf("accepted %q", session)
+			}
+			signinToken(t, body)
+			for _, k := range sessionKeys {
+				if s, ok := doc[k].(string); !ok || s == "" {
+					t.Fatalf("accepted %q without a %s", session, k)
+				}
+			}
+		}
+		reqs := fed.Requests()
+		if len(reqs) != 1 || reqs[0].Status != status {
+			t.Fatalf("log %+v", reqs)
+		}
+		if status == 200 {
+			// Secrets long enough not to occur in the log by chance, and
+			// not part of the (logged) access key id.
+			id, _ := doc["sessionId"].(string)
+			log, _ := json.Marshal(reqs)
+			for _, k := range []string{"sessionKey", "sessionToken"} {
+				secret, _ := doc[k].(string)
+				if len(secret) >= 16 && !strings.Contains(id, secret) && strings.Contains(string(log), secret) {
+					t.Fatalf("the log holds the %s: %s", k, log)
+				}
+			}
+		}
+	})
+}

@@ -105,9 +105,8 @@ func Destination(p Partition, region, path string) (string, error) {
 	if strings.ContainsFunc(path, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return "", fmt.Errorf("--path %q holds spaces or control characters", path)
 	}
-	if strings.Contains(path, "://") {
-		u, err := url.Parse(path)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
+	if u, err := url.Parse(path); err == nil && u.Scheme != "" {
+		if u.Scheme != "https" || u.Host == "" || u.User != nil {
 			return "", fmt.Errorf("--path %q is neither a console path nor an https URL", path)
 		}
 		return u.String(), nil

@@ -515,6 +515,7 @@ func TestUsage(t *testing.T) {
 		{name: "keys over 36h", source: awsconfig.SourceKeys, duration: 37 * time.Hour, want: "at most 36h", usage: true},
 		{name: "path with a space", source: awsconfig.SourceRole, path: "s3/home x", want: "--path", usage: true},
 		{name: "path URL not https", source: awsconfig.SourceRole, path: "http://console.aws.amazon.com/", want: "--path", usage: true},
+		{name: "path of another scheme", source: awsconfig.SourceRole, path: "javascript:alert(1)", want: "--path", usage: true},
 		{name: "plain http elsewhere", source: awsconfig.SourceRole, fedURL: "http://signin.example.com/federation", want: "plain http"},
 		{name: "not a URL", source: awsconfig.SourceRole, fedURL: "signin.example.com", want: "not an absolute"},
 		{name: "user in the URL", source: awsconfig.SourceRole, fedURL: "https://u:p@signin.example.com/federation", want: "user name"},
@@ -564,6 +565,8 @@ func TestDestinations(t *testing.T) {
 			want: "https://console.aws.amazon.com/ec2/home?region=us-west-2#Instances:", wantPartition: "aws"},
 		{name: "path with a query", region: "eu-west-1", path: "cloudwatch/home?x=1#logsV2:log-groups",
 			want: "https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1&x=1#logsV2:log-groups", wantPartition: "aws"},
+		{name: "path with a URL in its query", path: "cloudformation/home?templateURL=https://example.com/t.json",
+			want: "https://console.aws.amazon.com/cloudformation/home?region=us-east-1&templateURL=https%3A%2F%2Fexample.com%2Ft.json", wantPartition: "aws"},
 		{name: "path in China", region: "cn-northwest-1", path: "s3/home", want: "https://console.amazonaws.cn/s3/home?region=cn-northwest-1", wantPartition: "aws-cn"},
 		{name: "URL as given", region: "eu-west-1", path: "https://eu-west-1.console.aws.amazon.com/lambda/home#/functions",
 			want: "https://eu-west-1.console.aws.amazon.com/lambda/home#/functions", wantPartition: "aws"},
@@ -703,4 +706,28 @@ func TestFlags(t *testing.T) {
 	if err := cmd.Execute(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Errorf("two profiles gave %v, want a usage error", err)
 	}
+}
+
+// FuzzDestination checks that a --path never leads off the console host
+// unless it is an https URL, and never makes anything but https.
+func FuzzDestination(f *testing.F) {
+	for _, seed := range []string{"", "s3/home", "/ec2/home?region=us-west-2#Instances:", "https://eu-west-1.console.aws.amazon.com/x", "//evil.example.com/x", "a b", "%zz", "?region=", "javascript:x"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		got, err := Destination(PartitionAWS, "eu-west-1", path)
+		if err != nil {
+			return
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("Destination(%q) = %q: %v", path, got, err)
+		}
+		if u.Scheme != "https" || u.Host == "" {
+			t.Fatalf("Destination(%q) = %q", path, got)
+		}
+		if p, _ := url.Parse(path); (p == nil || p.Scheme == "") && u.Host != PartitionAWS.ConsoleHost {
+			t.Fatalf("Destination(%q) = %q leaves the console", path, got)
+		}
+	})
 }
