@@ -84,12 +84,9 @@ import (
 // [Request] values, oldest first. Requests to it are not logged.
 const RequestsPath = "/__fakesso/requests"
 
-// Scope names the fake knows specially.
-const (
-	// ScopeAccountAccess is the scope that gives access to the portal and
-	// makes the service issue refresh tokens.
-	ScopeAccountAccess = "sso:account:access"
-)
+// ScopeAccountAccess is the scope that gives access to the portal and
+// makes the service issue refresh tokens.
+const ScopeAccountAccess = "sso:account:access"
 
 // Grant types accepted by CreateToken.
 const (
