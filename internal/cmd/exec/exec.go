@@ -123,9 +123,11 @@ one that cannot be run with 126, as in a shell.
 With --server ecs or --server imds the command gets no keys at all. sesame gets
 the credentials first (asking for an MFA code, if needed, before the command
 starts), then serves them on 127.0.0.1 on a free port for as long as the
-command runs, renewing them from its cache or STS when 15 minutes are left:
-a long-running command (a build, a deploy, a notebook) never sees them expire.
-The AWS SDKs and CLIs find the server through:
+command runs, renewing them from its cache or STS when 15 minutes are left, so
+that a long-running command (a build, a deploy, a notebook) keeps working. A
+renewal that needs you (an MFA session or an SSO sign-in that has ended) asks
+as sesame would, or fails with a message on stderr. The AWS SDKs and CLIs find
+the server through:
   --server ecs    AWS_CONTAINER_CREDENTIALS_FULL_URI (a random path) and
                   AWS_CONTAINER_AUTHORIZATION_TOKEN (a random token)
   --server imds   AWS_EC2_METADATA_SERVICE_ENDPOINT (an IMDSv2 server)
