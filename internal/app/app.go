@@ -35,8 +35,8 @@ import (
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/mfa"
-	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/store/backends"
 )

@@ -78,7 +78,7 @@ func ssoLoginOptions(f *cmdutil.Factory, deviceCode, noBrowser bool) sso.LoginOp
 	o := sso.LoginOptions{
 		DeviceCode: deviceCode || noLocalBrowser(f),
 		NoBrowser:  noBrowser,
-		Opener:     browser.System{LookupEnv: f.LookupEnv, Stderr: io.Discard},
+		Opener:     browser.System{LookupEnv: f.LookupEnv, Stderr: f.IOStreams.ErrOut},
 		Out:        f.IOStreams.ErrOut,
 	}
 	if f.IOStreams.IsStderrTTY() {

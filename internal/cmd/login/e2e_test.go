@@ -279,3 +279,13 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// script writes an executable sh script into dir and returns its path.
+func script(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -44,6 +44,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sesamehq/sesame/internal/browser"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -82,7 +83,7 @@ type Options struct {
 	// HTTPTimeout). Redirects are never followed.
 	HTTPClient *http.Client
 	// Browser opens the sign-in URL when --stdout is not given.
-	Browser Browser
+	Browser browser.Opener
 	// FederationURL is SESAME_FEDERATION_URL ("" when unset).
 	FederationURL string
 	// Logger gets the --debug explanation of each choice (nil: none). It
@@ -130,7 +131,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			}
 			return ""
 		}}.New,
-		Browser: SystemBrowser{LookupEnv: f.LookupEnv, Stderr: f.IOStreams.ErrOut},
+		Browser: browser.System{LookupEnv: f.LookupEnv, Stderr: f.IOStreams.ErrOut},
 		Logger:  f.Logger,
 	}
 	cmd := &cobra.Command{
@@ -254,7 +255,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return nil
 	}
 	if opts.Browser == nil {
-		return cmdutil.WithHint(ErrNoBrowser, fmt.Sprintf("print the URL instead: sesame login %s --stdout", profile))
+		return cmdutil.WithHint(browser.ErrNoBrowser, fmt.Sprintf("print the URL instead: sesame login %s --stdout", profile))
 	}
 	if err := opts.Browser.Open(ctx, link); err != nil {
 		return cmdutil.WithHint(fmt.Errorf("cannot open the sign-in URL in a browser: %w", err),

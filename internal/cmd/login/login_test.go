@@ -3,6 +3,7 @@ package login
 import (
 	"context"
 	"errors"
+	"github.com/sesamehq/sesame/internal/browser"
 	"io"
 	"log/slog"
 	"net"
@@ -643,9 +644,9 @@ func TestBrowser(t *testing.T) {
 		t.Parallel()
 		fx := newFixture(t, awsconfig.SourceRole, creds.Result{Credentials: roleCreds, Kind: creds.KindRole})
 		fx.opts.Stdout = false
-		fx.browser.err = ErrNoBrowser
+		fx.browser.err = browser.ErrNoBrowser
 		err := Run(t.Context(), fx.opts)
-		if !errors.Is(err, ErrNoBrowser) || !strings.Contains(cmdutil.Hint(err), "sesame login dev --stdout") {
+		if !errors.Is(err, browser.ErrNoBrowser) || !strings.Contains(cmdutil.Hint(err), "sesame login dev --stdout") {
 			t.Fatalf("error = %v, hint %q", err, cmdutil.Hint(err))
 		}
 		if fx.out.Len() != 0 {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package login
+package browser
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func env(vars map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 }
 
-func TestSystemBrowserVariable(t *testing.T) {
+func TestSystemVariable(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "args")
@@ -53,7 +53,7 @@ func TestSystemBrowserVariable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_ = os.Remove(out)
 			var stderr strings.Builder
-			b := SystemBrowser{LookupEnv: env(map[string]string{"BROWSER": tt.browser}), Stderr: &stderr, Wait: 300 * time.Millisecond,
+			b := System{LookupEnv: env(map[string]string{"BROWSER": tt.browser}), Stderr: &stderr, Wait: 300 * time.Millisecond,
 				OpenURL: func(string) error { t.Error("the desktop opener was used"); return nil }}
 			start := time.Now()
 			err := b.Open(t.Context(), testURL)
@@ -82,18 +82,18 @@ func TestSystemBrowserVariable(t *testing.T) {
 	}
 }
 
-func TestSystemBrowserCancelled(t *testing.T) {
+func TestSystemCancelled(t *testing.T) {
 	t.Parallel()
 	slow := script(t, t.TempDir(), "slow", "exec sleep 3\n")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	b := SystemBrowser{LookupEnv: env(map[string]string{"BROWSER": slow}), Wait: time.Minute}
+	b := System{LookupEnv: env(map[string]string{"BROWSER": slow}), Wait: time.Minute}
 	if err := b.Open(ctx, testURL); !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v, want context.Canceled", err)
 	}
 }
 
-func TestSystemBrowserDesktop(t *testing.T) {
+func TestSystemDesktop(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name     string
@@ -115,7 +115,7 @@ func TestSystemBrowserDesktop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var opened []string
-			b := SystemBrowser{LookupEnv: env(tt.env), GOOS: tt.goos, OpenURL: func(u string) error { opened = append(opened, u); return tt.openErr }}
+			b := System{LookupEnv: env(tt.env), GOOS: tt.goos, OpenURL: func(u string) error { opened = append(opened, u); return tt.openErr }}
 			err := b.Open(t.Context(), testURL)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)
