@@ -16,7 +16,8 @@ import (
 // valid token (ECS: the exact Authorization value; IMDS: the exact session
 // token the fuzz harness was issued, the only valid one it can know, as
 // tokens are signed). In requests, {ADDR}, {ECS_PATH}, {ECS_TOKEN},
-// {IMDS_TOKEN} and {ROLE} stand for this run's values.
+// {IMDS_TOKEN} and {ROLE} stand for this run's values, {EXPIRED_TOKEN} for
+// an expired IMDS token and {FOREIGN_TOKEN} for another server's.
 //
 //	go test -run '^$' -fuzz FuzzHandlers ./internal/server
 func FuzzHandlers(f *testing.F) {
@@ -35,6 +36,8 @@ func FuzzHandlers(f *testing.F) {
 		"GET /latest/meta-data/iam/security-credentials/{ROLE} HTTP/1.1\r\nHost: {ADDR}\r\n\r\n",
 		"GET /latest/meta-data/iam/security-credentials/{ROLE} HTTP/1.1\r\nHost: {ADDR}\r\nx-aws-ec2-metadata-token: {IMDS_TOKEN}\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n",
 		"GET /latest/meta-data/iam/security-credentials/{ROLE}/ HTTP/1.1\r\nHost: 127.0.0.1:41999\r\nx-aws-ec2-metadata-token: AAAA\r\n\r\n",
+		"GET /latest/meta-data/iam/security-credentials/{ROLE} HTTP/1.1\r\nHost: {ADDR}\r\nx-aws-ec2-metadata-token: {EXPIRED_TOKEN}\r\n\r\n",
+		"GET /latest/meta-data/iam/security-credentials/{ROLE} HTTP/1.1\r\nHost: {ADDR}\r\nx-aws-ec2-metadata-token: {FOREIGN_TOKEN}\r\n\r\n",
 		"GET /latest/meta-data/iam/security-credentials/%64ev HTTP/1.1\r\nHost: {ADDR}\r\nx-aws-ec2-metadata-token: {IMDS_TOKEN}\r\n\r\n",
 		"POST {ECS_PATH}?a=b HTTP/1.0\r\nHost: {ADDR}\r\nAuthorization: {ECS_TOKEN}\r\nContent-Length: 3\r\n\r\nabc",
 	} {
@@ -49,10 +52,15 @@ func FuzzHandlers(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	other, err := NewIMDS(testAddr, "dev", fixed(res).get)
+	if err != nil {
+		f.Fatal(err)
+	}
 	imdsTok := m.newToken(time.Now().Add(6 * time.Hour))
 	ecsPath := strings.TrimPrefix(e.URL(), "http://"+testAddr)
 	expand := strings.NewReplacer("{ADDR}", testAddr, "{ECS_PATH}", ecsPath, "{ECS_TOKEN}", e.Token(),
-		"{IMDS_TOKEN}", imdsTok, "{ROLE}", m.Role())
+		"{IMDS_TOKEN}", imdsTok, "{ROLE}", m.Role(),
+		"{EXPIRED_TOKEN}", m.newToken(time.Now().Add(-time.Second)), "{FOREIGN_TOKEN}", other.newToken(time.Now().Add(time.Hour)))
 
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		data := []byte(expand.Replace(string(raw)))
