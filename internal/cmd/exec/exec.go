@@ -259,7 +259,7 @@ func (o *Options) serve(ctx context.Context, req creds.Request, res creds.Result
 	refresh := req
 	refresh.MFAToken = "" // a code is good once: a refresh that needs one asks again
 	src := func(ctx context.Context) (creds.Result, error) { return export.Get(ctx, o.Creds, refresh) }
-	opts := []server.Option{server.WithCredentials(res), server.WithErrorLog(func(err error) {
+	serverOpts := []server.Option{server.WithCredentials(res), server.WithErrorLog(func(err error) {
 		o.IO.Warnf("cannot renew the credentials of profile %s: %v", req.Profile, err)
 		if hint := cmdutil.Hint(err); hint != "" {
 			o.IO.Warnf("hint: %s", hint)
@@ -276,14 +276,14 @@ func (o *Options) serve(ctx context.Context, req creds.Request, res creds.Result
 	var vars []string
 	switch o.Server {
 	case ServerECS:
-		e, err := server.NewECS(ln.Addr().String(), src, opts...)
+		e, err := server.NewECS(ln.Addr().String(), src, serverOpts...)
 		if err != nil {
 			ln.Close()
 			return err
 		}
 		h, vars = e, []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + e.URL(), "AWS_CONTAINER_AUTHORIZATION_TOKEN=" + e.Token()}
 	case ServerIMDS:
-		m, err := server.NewIMDS(ln.Addr().String(), req.Profile, src, opts...)
+		m, err := server.NewIMDS(ln.Addr().String(), req.Profile, src, serverOpts...)
 		if err != nil {
 			ln.Close()
 			return err
@@ -331,9 +331,9 @@ func (o *Options) warnDefaultCredentials() {
 		return
 	}
 	for _, k := range credentialKeys {
-		if _, ok := p.Get(k); ok {
+		if v, _ := p.Get(k); v != "" {
 			o.IO.Warnf("the default profile has credentials of its own (%s): AWS SDKs in the command use them, not the credential server", k)
-			o.IO.Warnf("hint: use the default profile through sesame (sesame exec default --server %s), or move its keys into sesame: sesame migrate", o.Server)
+			o.IO.Warnf("hint: take them out of [default] (sesame migrate moves keys into sesame), or run sesame exec without --server")
 			return
 		}
 	}

@@ -294,10 +294,11 @@ func TestWarnDefaultCredentials(t *testing.T) {
 		config, credentials string
 		warn                bool
 	}{
-		"no default":               {config: "[profile dev]\nregion = eu-west-1\n"},
-		"default with a region":    {config: "[default]\nregion = eu-west-1\n"},
-		"default with a role":      {config: "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = dev\n[profile dev]\n", warn: true},
-		"default keys in the file": {config: "[profile dev]\n", credentials: "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n", warn: true},
+		"no default":                {config: "[profile dev]\nregion = eu-west-1\n"},
+		"default with a region":     {config: "[default]\nregion = eu-west-1\n"},
+		"default with an empty key": {config: "[default]\nrole_arn =\n"},
+		"default with a role":       {config: "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = dev\n[profile dev]\n", warn: true},
+		"default keys in the file":  {config: "[profile dev]\n", credentials: "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n", warn: true},
 	} {
 		cfgFile, credFile := dir+"/"+strings.ReplaceAll(name, " ", "-")+".config", dir+"/"+strings.ReplaceAll(name, " ", "-")+".credentials"
 		writeFile(t, cfgFile, tt.config)
@@ -311,7 +312,7 @@ func TestWarnDefaultCredentials(t *testing.T) {
 		if got := strings.Contains(errOut.String(), "the default profile has credentials of its own"); got != tt.warn {
 			t.Errorf("%s: warned %v: %q", name, got, errOut)
 		}
-		if tt.warn && !strings.Contains(errOut.String(), "hint: use the default profile through sesame (sesame exec default --server imds)") {
+		if tt.warn && !strings.Contains(errOut.String(), "hint: take them out of [default] (sesame migrate moves keys into sesame), or run sesame exec without --server") {
 			t.Errorf("%s: %q", name, errOut)
 		}
 	}
