@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SESAME="$PWD/bin/sesame"
 [ -x "$SESAME" ] || go build -o "$SESAME" ./cmd/sesame
+FAKEAWS="$PWD/bin/fakeaws"
+go build -o "$FAKEAWS" ./cmd/fakeaws
 export PATH="$PWD/bin:$PATH" # for credential_process = sesame ...
 
 demo_home=$(mktemp -d)
@@ -78,6 +80,27 @@ printf '$ aws sts get-caller-identity --profile tools\n'
 aws sts get-caller-identity --profile tools --query Arn --output text
 echo "(the second call came from sesame's cache: the role was assumed once)"
 
+step "start the fake IAM Identity Center and the fake console federation endpoint on loopback"
+"$FAKEAWS" sso --addr 127.0.0.1:0 --moto "$AWS_ENDPOINT_URL" --config scripts/demo/fakesso.json --auto-approve >"$demo_home/sso.out" 2>"$demo_home/sso.log" &
+pids+=($!)
+"$FAKEAWS" federation --addr 127.0.0.1:0 >"$demo_home/fed.out" 2>"$demo_home/fed.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$demo_home/sso.out" ] && [ -s "$demo_home/fed.out" ] && break; sleep 0.1; done
+sso_url=$(awk '/^sso /{print $2}' "$demo_home/sso.out")
+export AWS_ENDPOINT_URL_SSO="$sso_url" AWS_ENDPOINT_URL_SSO_OIDC="$sso_url"
+export SESAME_FEDERATION_URL=$(awk '/^federation /{print $2}' "$demo_home/fed.out")
+echo "IAM Identity Center: $sso_url   federation: $SESAME_FEDERATION_URL"
+
+step "sign in to IAM Identity Center (device code; the fake approves it by itself)"
+show "$SESAME" sso login --sso-session corp --device-code --no-browser
+
+step "an SSO profile's role credentials, for the AWS CLI"
+show "$SESAME" exec dev -- aws sts get-caller-identity --query Arn --output text
+
+step "open the AWS console as a role (printed here instead of opening a browser)"
+printf '$ sesame login admin --stdout\n'
+"$SESAME" login admin --stdout | sed -E 's/SigninToken=[^&]{8}[^&]*/SigninToken=…(hidden)/'
+
 step "a file the AWS CLI would refuse is refused too, with file:line"
 printf '[profile broken]\nregion = us-east-1\nregion = eu-west-1\n' >"$HOME/broken-config"
 printf '$ AWS_CONFIG_FILE=~/broken-config sesame list\n'
@@ -85,4 +108,4 @@ AWS_CONFIG_FILE="$HOME/broken-config" "$SESAME" list || echo "(exit status $?)"
 
 show "$SESAME" version
 
-step "done: moto stopped, temporary HOME and vault removed"
+step "done: moto and the fakes stopped, the vault key forgotten, the temporary HOME removed"
