@@ -102,6 +102,14 @@ func (p *fakePortal) Logout(ctx context.Context, in *sso.LogoutInput, _ ...func(
 	return &sso.LogoutOutput{}, nil
 }
 
+func (p *fakePortal) ListAccounts(ctx context.Context, in *sso.ListAccountsInput, _ ...func(*sso.Options)) (*sso.ListAccountsOutput, error) {
+	return &sso.ListAccountsOutput{}, nil
+}
+
+func (p *fakePortal) ListAccountRoles(ctx context.Context, in *sso.ListAccountRolesInput, _ ...func(*sso.Options)) (*sso.ListAccountRolesOutput, error) {
+	return &sso.ListAccountRolesOutput{}, nil
+}
+
 func newClient(t *testing.T, oidc *fakeOIDC, portal *fakePortal) (*Client, *store.Store) {
 	t.Helper()
 	dir := t.TempDir()
