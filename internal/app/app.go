@@ -28,6 +28,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/login"
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
+	"github.com/sesamehq/sesame/internal/cmd/rotate"
 	ssocmd "github.com/sesamehq/sesame/internal/cmd/sso"
 	"github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmd/whoami"
@@ -183,6 +184,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		login.NewCmdLogin(f, nil),
 		migrate.NewCmdMigrate(f, nil),
 		remove.NewCmdRemove(f, nil),
+		rotate.NewCmdRotate(f, nil),
 		ssocmd.NewCmdSSO(f),
 		version.NewCmdVersion(f, nil),
 		whoami.NewCmdWhoami(f, nil),
