@@ -7,6 +7,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/cmd/sso/login"
 	"github.com/sesamehq/sesame/internal/cmd/sso/logout"
+	"github.com/sesamehq/sesame/internal/cmd/sso/populate"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 )
 
@@ -16,6 +17,6 @@ func NewCmdSSO(f *cmdutil.Factory) *cobra.Command {
 		Use:   "sso <command>",
 		Short: "Sign in to IAM Identity Center (AWS SSO)",
 	}
-	cmd.AddCommand(login.NewCmdLogin(f, nil), logout.NewCmdLogout(f, nil))
+	cmd.AddCommand(login.NewCmdLogin(f, nil), logout.NewCmdLogout(f, nil), populate.NewCmdPopulate(f, nil))
 	return cmd
 }

@@ -1,0 +1,277 @@
+package populate
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/fakeaws/fakesso"
+	"github.com/sesamehq/sesame/internal/store"
+)
+
+func TestListerPaginates(t *testing.T) {
+	t.Parallel()
+	accts := accountsN(250, "Admin", "Dev", "ReadOnly")
+	// The portal answers out of order; the listing comes back sorted.
+	slices.Reverse(accts)
+	p := &fakePortal{t: t, accounts: accts, accountPage: 7, rolePage: 2}
+	sl := &noSleep{}
+	var last Progress
+	l := &Lister{Portal: p, Token: "tok", Sleep: sl.Sleep, Progress: func(pr Progress) { last = pr }, Workers: 1}
+	got, err := l.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 250 {
+		t.Fatalf("%d accounts, want 250", len(got))
+	}
+	for i, a := range got {
+		if a.Name != accountsN(250)[i].Name || !slices.Equal(a.Roles, []string{"Admin", "Dev", "ReadOnly"}) {
+			t.Fatalf("account %d = %+v", i, a)
+		}
+	}
+	if n := p.count("ListAccounts"); n != 36 { // ceil(250/7)
+		t.Errorf("ListAccounts called %d times, want 36", n)
+	}
+	if n := p.count("ListAccountRoles"); n != 500 { // two pages an account
+		t.Errorf("ListAccountRoles called %d times, want 500", n)
+	}
+	if last.Done != 250 || last.Accounts != 250 || !last.AllFound || last.Calls != 536 {
+		t.Errorf("last progress = %+v", last)
+	}
+	// 536 calls at 20 a second: with no time passing, the last call was
+	// told to wait 535 gaps of 50 ms.
+	want := 535 * 50 * time.Millisecond
+	if last := slices.Max(sl.waits); last < want-2*time.Second || last > want {
+		t.Errorf("the last paced wait is %s, want about %s", last, want)
+	}
+}
+
+func TestListerRetriesThrottledCalls(t *testing.T) {
+	t.Parallel()
+	p := &fakePortal{t: t, accounts: accountsN(60, "Admin", "ReadOnly"), accountPage: 10,
+		throttle: func(op string, n int) bool { return n%3 != 0 }} // two calls of three are refused
+	sl := &noSleep{}
+	l := &Lister{Portal: p, Token: "tok", Sleep: sl.Sleep}
+	got, err := l.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 60 {
+		t.Fatalf("%d accounts, want 60", len(got))
+	}
+	for _, a := range got {
+		if len(a.Roles) != 2 {
+			t.Fatalf("account %s has roles %q", a.ID, a.Roles)
+		}
+	}
+	st := l.Stats()
+	if st.Throttled != p.throttled || st.Throttled < 100 || st.Calls != p.count("ListAccounts")+p.count("ListAccountRoles") {
+		t.Errorf("stats %+v; the portal throttled %d calls", st, p.throttled)
+	}
+	if l.pace.rate >= DefaultRate {
+		t.Errorf("the pacer did not slow down: %v calls/s", l.pace.rate)
+	}
+	// With every call refused twice, some waits are backoffs beyond the
+	// pacer's: the pacer alone would ask for at most calls × 1/minRate.
+	if sl.total < time.Duration(st.Throttled)*125*time.Millisecond {
+		t.Errorf("waits add up to %s for %d throttled calls", sl.total, st.Throttled)
+	}
+}
+
+func TestListerGivesUpOnEndlessThrottling(t *testing.T) {
+	t.Parallel()
+	p := &fakePortal{t: t, accounts: accountsN(3, "Admin"), throttle: func(string, int) bool { return true }}
+	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep, ThrottleRetries: 4}
+	_, err := l.List(t.Context())
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Tries != 5 || !strings.Contains(err.Error(), "ListAccounts failed: TooManyRequestsException (5 tries)") {
+		t.Fatalf("err = %v", err)
+	}
+	if h := cmdutil.Hint(err); !strings.Contains(h, "throttling") {
+		t.Errorf("hint %q", h)
+	}
+}
+
+func TestListerUnauthorized(t *testing.T) {
+	t.Parallel()
+	p := &fakePortal{t: t, accounts: accountsN(3, "Admin"), unauthorized: true}
+	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep}
+	if _, err := l.List(t.Context()); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	}
+	if n := p.count("ListAccounts"); n != 1 {
+		t.Errorf("an unauthorized call was tried %d times", n)
+	}
+}
+
+func TestListerSkipsAccountsThatWentAway(t *testing.T) {
+	t.Parallel()
+	accts := accountsN(3, "Admin")
+	p := &fakePortal{t: t, accounts: accts, gone: map[string]bool{accts[1].ID: true}}
+	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep}
+	got, err := l.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != accts[0].ID || got[1].ID != accts[2].ID {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestListerStopsWithContext(t *testing.T) {
+	t.Parallel()
+	p := &fakePortal{t: t, accounts: accountsN(500, "Admin")}
+	ctx, cancel := context.WithCancel(t.Context())
+	l := &Lister{Portal: p, Token: "tok", Rate: 100}
+	l.Progress = func(pr Progress) {
+		if pr.Done == 5 {
+			cancel()
+		}
+	}
+	start := time.Now()
+	_, err := l.List(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("List took %s after the context ended", d)
+	}
+	if n := p.count("ListAccountRoles"); n > 20 {
+		t.Errorf("%d ListAccountRoles calls after the context ended", n)
+	}
+}
+
+func TestListerBoundsConcurrency(t *testing.T) {
+	t.Parallel()
+	p := &fakePortal{t: t, accounts: accountsN(40, "Admin"), delay: 20 * time.Millisecond}
+	l := &Lister{Portal: p, Token: "tok", Rate: 1000, Workers: 4}
+	if _, err := l.List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if p.maxFlight > 4 || p.maxFlight < 2 {
+		t.Errorf("%d calls were in flight at once, want 2 to 4", p.maxFlight)
+	}
+}
+
+func TestPacer(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	var waited time.Duration
+	p := newPacer(20, clock, func(_ context.Context, d time.Duration) error {
+		waited += d
+		now = now.Add(d)
+		return nil
+	})
+	for range 21 {
+		if err := p.wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if waited != time.Second {
+		t.Errorf("21 calls at 20/s waited %s, want 1s (no burst)", waited)
+	}
+	// A pause does not save up a burst.
+	now = now.Add(time.Minute)
+	waited = 0
+	for range 3 {
+		_ = p.wait(t.Context())
+	}
+	if waited != 100*time.Millisecond {
+		t.Errorf("after a pause, 3 calls waited %s, want 100ms", waited)
+	}
+	p.throttled()
+	p.throttled() // within the same second: no second cut
+	if p.rate != 14 {
+		t.Errorf("rate after throttling = %v, want 14", p.rate)
+	}
+	for range 1000 {
+		p.succeeded()
+	}
+	if p.rate != 20 {
+		t.Errorf("rate after successes = %v, want back to 20", p.rate)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]time.Duration{1: 250 * time.Millisecond, 2: 500 * time.Millisecond, 4: 2 * time.Second, 6: 8 * time.Second, 7: 10 * time.Second, 30: 10 * time.Second} {
+		for range 20 {
+			if d := backoff(n); d < want/2 || d > want {
+				t.Errorf("backoff(%d) = %s, want within [%s, %s]", n, d, want/2, want)
+			}
+		}
+	}
+}
+
+// portalFor is an SDK portal client for the fake, with the SDK's default
+// retryer (which the Lister must turn off).
+func portalFor(t *testing.T, srv *fakesso.Server) *sso.Client {
+	return sso.New(sso.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.Start(t)),
+		HTTPClient: &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 30 * time.Second}})
+}
+
+// TestListerAgainstFakeSSO runs the Lister with the AWS SDK against the
+// fake service throttling at 10 calls a second while the Lister starts at
+// 40: every 429 reaches the Lister (the SDK retried none itself), and the
+// listing is complete.
+func TestListerAgainstFakeSSO(t *testing.T) {
+	t.Parallel()
+	srv := fakesso.New(fakesso.Config{Accounts: fakesso.Generate(30, 3), Rate: 10})
+	portal := portalFor(t, srv)
+	tok := srv.IssueToken("https://corp.awsapps.com/start", fakesso.ScopeAccountAccess)
+	l := &Lister{Portal: portal, Token: tok.AccessToken, Rate: 40}
+	got, err := l.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 30 || len(got[29].Roles) != 3 {
+		t.Fatalf("listing: %d accounts", len(got))
+	}
+	var throttled, roles int
+	for _, r := range srv.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			throttled++
+		} else if r.Op == fakesso.OpListAccountRoles {
+			roles++
+		}
+	}
+	st := l.Stats()
+	if throttled == 0 || st.Throttled != throttled || roles != 30 || st.Calls != len(srv.Requests()) {
+		t.Errorf("the fake answered 429 %d times and ListAccountRoles %d times; the Lister saw %+v", throttled, roles, st)
+	}
+}
+
+// TestListerKeepsTheQuota checks the pace against the fake at 20 calls a
+// second: 41 calls take two seconds and none is throttled.
+func TestListerKeepsTheQuota(t *testing.T) {
+	t.Parallel()
+	srv := fakesso.New(fakesso.Config{Accounts: fakesso.Generate(40, 2), Rate: 20})
+	portal := portalFor(t, srv)
+	tok := srv.IssueToken("https://corp.awsapps.com/start", fakesso.ScopeAccountAccess)
+	l := &Lister{Portal: portal, Token: tok.AccessToken}
+	start := time.Now()
+	got, err := l.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := time.Since(start)
+	if len(got) != 40 || l.Stats().Throttled != 0 || l.Stats().Calls != 41 {
+		t.Errorf("%d accounts, stats %+v", len(got), l.Stats())
+	}
+	if d < 1900*time.Millisecond || d > 3*time.Second {
+		t.Errorf("41 calls at 20/s took %s, want about 2s", d)
+	}
+}
+
+var _ ListAPI = (*sso.Client)(nil)
+var _ = store.ListedAccount{}

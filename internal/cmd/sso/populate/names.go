@@ -1,0 +1,175 @@
+package populate
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+	"unicode"
+
+	"github.com/sesamehq/sesame/internal/store"
+)
+
+// DefaultTemplate names a profile after its account and role.
+const DefaultTemplate = "{{.AccountName}}/{{.RoleName}}"
+
+// NameData is what a --template can use.
+type NameData struct {
+	AccountName string
+	AccountID   string
+	RoleName    string
+	// SessionName is the sso-session's name.
+	SessionName string
+}
+
+// Namer turns accounts and roles into profile names with a template.
+type Namer struct {
+	tmpl    *template.Template
+	session string
+}
+
+// NewNamer parses text as a Go text/template over NameData and tries it
+// once, so that a misspelt field fails before anything is listed.
+func NewNamer(text, session string) (*Namer, error) {
+	t, err := template.New("--template").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	n := &Namer{tmpl: t, session: session}
+	if _, err := n.raw("Example", "123456789012", "ReadOnly"); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Namer) raw(account, id, role string) (string, error) {
+	var b strings.Builder
+	err := n.tmpl.Execute(&b, NameData{AccountName: account, AccountID: id, RoleName: role, SessionName: n.session})
+	return b.String(), err
+}
+
+// Name is the safe name the template gives an account's role: see SafeName.
+// When nothing is left of it, it is ACCOUNTID/ROLE.
+func (n *Namer) Name(a store.ListedAccount, role string) (string, error) {
+	raw, err := n.raw(a.Name, a.ID, role)
+	if err != nil {
+		return "", fmt.Errorf("--template: %w", err)
+	}
+	if s := SafeName(raw); s != "" {
+		return s, nil
+	}
+	return SafeName(a.ID + "/" + role), nil
+}
+
+// safePunct are the characters besides letters and digits a generated name
+// keeps: those of account and permission set names ([\w+=,.@-]) and the
+// template's "/".
+const safePunct = "-_.+=,@/"
+
+// SafeName makes name usable as a profile name everywhere: botocore ignores
+// a [profile ...] section whose name does not split into exactly two shell
+// words, and quotes, backslashes, '#', ';', brackets or '$' make trouble
+// in section headers, on command lines or in shells. Every run of other
+// characters (whitespace included) becomes one '-'; dashes and dots at
+// either end go, as does the name "default", which is not a profile name
+// botocore reads from [profile default].
+func SafeName(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range name {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(safePunct, r) {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.Trim(b.String(), "-.")
+	if s == "default" {
+		return ""
+	}
+	return s
+}
+
+// pair is one role in one account.
+type pair struct {
+	AccountID string
+	Role      string
+}
+
+// want is a role to write a profile for, with the template's name for it.
+type want struct {
+	pair
+	Account store.ListedAccount
+	Base    string
+	// Name is Base, or Base with a suffix that makes it unique.
+	Name string
+}
+
+// assignNames gives every wanted role a profile name, unique and free of
+// taken (hand-written profiles, and profiles generated for other
+// sso-sessions or not removed). A role that already has a generated
+// profile (in ours: name to role) under its template name, or a suffixed
+// form of it, keeps that name, so that names do not move between runs.
+// Others get the template's name, else that name with "-ACCOUNTID", else
+// with "-2", "-3", ... Wants are taken in order (by account name, id and
+// role), so the first of two accounts with one name keeps the plain name.
+// With keepOurs, the names in ours that no wanted role keeps are taken too
+// (the profiles stay as they are); without, they are free for others.
+func assignNames(wants []want, taken map[string]bool, ours map[string]pair, keepOurs bool) {
+	used := make(map[string]bool, len(taken)+len(wants))
+	for n := range taken {
+		used[n] = true
+	}
+	// Stable names first.
+	for i := range wants {
+		w := &wants[i]
+		for _, cand := range []string{w.Base, w.Base + "-" + w.AccountID} {
+			if p, ok := ours[cand]; ok && p == w.pair && !used[cand] {
+				w.Name = cand
+				break
+			}
+		}
+		if w.Name == "" {
+			for k := 2; ; k++ {
+				cand := fmt.Sprintf("%s-%d", w.Base, k)
+				p, ok := ours[cand]
+				if !ok {
+					break
+				}
+				if p == w.pair && !used[cand] {
+					w.Name = cand
+					break
+				}
+			}
+		}
+		if w.Name != "" {
+			used[w.Name] = true
+		}
+	}
+	if keepOurs {
+		for n := range ours {
+			used[n] = true
+		}
+	}
+	for i := range wants {
+		w := &wants[i]
+		if w.Name != "" {
+			continue
+		}
+		for _, cand := range []string{w.Base, w.Base + "-" + w.AccountID} {
+			if !used[cand] {
+				w.Name = cand
+				break
+			}
+		}
+		for k := 2; w.Name == ""; k++ {
+			if cand := fmt.Sprintf("%s-%d", w.Base, k); !used[cand] {
+				w.Name = cand
+			}
+		}
+		used[w.Name] = true
+	}
+}
