@@ -158,6 +158,7 @@ func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"ssocalls":       cmdSSOCalls,
 		"ssorevoke":      cmdSSORevoke,
 		"ssoreset":       cmdSSOReset,
+		"ssoexpire":      cmdSSOExpire,
 		"ssoapprove":     cmdSSOApprove,
 		"cliv2overrides": cmdCLIv2Overrides,
 	}

@@ -86,6 +86,12 @@ func cmdSSORevoke(ts *testscript.TestScript, neg bool, args []string) {
 	needSSO(ts, "ssorevoke").RevokeRefreshTokens()
 }
 
+// cmdSSOExpire makes every access token the fake issued expired at the
+// portal: GetRoleCredentials answers UnauthorizedException.
+func cmdSSOExpire(ts *testscript.TestScript, neg bool, args []string) {
+	needSSO(ts, "ssoexpire").ExpireAllTokens()
+}
+
 func cmdSSOReset(ts *testscript.TestScript, neg bool, args []string) {
 	needSSO(ts, "ssoreset").ResetLog()
 }

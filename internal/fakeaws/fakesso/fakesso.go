@@ -457,6 +457,16 @@ func (s *Server) ExpireToken(accessToken string) bool {
 	return ok
 }
 
+// ExpireAllTokens makes every access token issued so far expired at the
+// portal (as a sign-out elsewhere or a revoked session would).
+func (s *Server) ExpireAllTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, at := range s.access {
+		at.expired = true
+	}
+}
+
 // RevokeRefreshTokens makes every refresh token issued so far invalid:
 // refresh grants with them answer InvalidGrantException.
 func (s *Server) RevokeRefreshTokens() {
