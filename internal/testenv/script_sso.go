@@ -14,11 +14,13 @@ import (
 
 // Script commands for the fake IAM Identity Center:
 //
-//	fakesso [-token-ttl D] [-role-ttl D] [-rate N] [-poll D]
+//	fakesso [-token-ttl D] [-role-ttl D] [-rate N] [-poll D] [-accounts N -roles R]
 //	    start a fake (after moto) for the rest of the script; sets
 //	    AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC and SSO_URL. Its
 //	    accounts: 111111111111 "dev" (Developer, ReadOnly) and
-//	    222222222222 "prod" (ReadOnly).
+//	    222222222222 "prod" (ReadOnly); with -accounts and -roles,
+//	    fakesso.Generate(N, R) instead (account-0001 = 100000000001 ...,
+//	    roles AdministratorAccess, ReadOnlyAccess, PowerUserAccess, ...).
 //	ssocalls OP[:GRANT] N
 //	    assert the fake answered OP (e.g. GetRoleCredentials,
 //	    CreateToken:refresh_token) exactly N times.
@@ -33,8 +35,17 @@ func cmdFakeSSO(ts *testscript.TestScript, neg bool, args []string) {
 	roleTTL := fs.Duration("role-ttl", time.Hour, "")
 	rate := fs.Float64("rate", 0, "")
 	poll := fs.Duration("poll", time.Second, "")
-	if neg || fs.Parse(args) != nil || fs.NArg() != 0 {
-		ts.Fatalf("usage: fakesso [-token-ttl D] [-role-ttl D] [-rate N] [-poll D]")
+	nAccounts := fs.Int("accounts", 0, "")
+	nRoles := fs.Int("roles", 0, "")
+	if neg || fs.Parse(args) != nil || fs.NArg() != 0 || *nAccounts < 0 || *nRoles < 0 || (*nAccounts > 0) != (*nRoles > 0) {
+		ts.Fatalf("usage: fakesso [-token-ttl D] [-role-ttl D] [-rate N] [-poll D] [-accounts N -roles R]")
+	}
+	accounts := []fakesso.Account{
+		{ID: "111111111111", Name: "dev", Email: "dev@example.com", Roles: []string{"Developer", "ReadOnly"}},
+		{ID: "222222222222", Name: "prod", Email: "prod@example.com", Roles: []string{"ReadOnly"}},
+	}
+	if *nAccounts > 0 {
+		accounts = fakesso.Generate(*nAccounts, *nRoles)
 	}
 	st := scriptStateOf(ts)
 	m := needMoto(ts, "fakesso")
@@ -42,10 +53,7 @@ func cmdFakeSSO(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("fakesso: already started")
 	}
 	srv := fakesso.New(fakesso.Config{
-		Accounts: []fakesso.Account{
-			{ID: "111111111111", Name: "dev", Email: "dev@example.com", Roles: []string{"Developer", "ReadOnly"}},
-			{ID: "222222222222", Name: "prod", Email: "prod@example.com", Roles: []string{"ReadOnly"}},
-		},
+		Accounts: accounts,
 		TokenTTL: *tokenTTL, RoleCredentialTTL: *roleTTL, Rate: *rate, PollInterval: *poll, MotoURL: m.URL, Region: "eu-west-1",
 	})
 	url, stop, err := srv.Listen("127.0.0.1:0")

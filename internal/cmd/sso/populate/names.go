@@ -30,7 +30,7 @@ type Namer struct {
 // NewNamer parses text as a Go text/template over NameData and tries it
 // once, so that a misspelt field fails before anything is listed.
 func NewNamer(text, session string) (*Namer, error) {
-	t, err := template.New("--template").Option("missingkey=error").Parse(text)
+	t, err := template.New("name").Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, err
 	}

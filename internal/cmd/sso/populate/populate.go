@@ -121,7 +121,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.Region != "" && !regionRE.MatchString(opts.Region) {
-		return cmdutil.Usagef("--region %q is not a region name such as eu-west-1", opts.Region)
+		return cmdutil.WithHint(cmdutil.Usagef("--region %q is not a region name such as eu-west-1", opts.Region), "run: sesame sso populate --help")
 	}
 	// Only --sso-session, or the config's only sso-session: not the
 	// session of $AWS_PROFILE, which login and logout also take.
@@ -133,7 +133,8 @@ func Run(ctx context.Context, opts *Options) error {
 	s := sessions[0]
 	namer, err := NewNamer(opts.Template, s.Name)
 	if err != nil {
-		return cmdutil.Usagef("--template: %v", err)
+		return cmdutil.WithHint(cmdutil.Usagef("--template: %v", err),
+			"the template's fields are .AccountName, .AccountID, .RoleName and .SessionName; run: sesame sso populate --help")
 	}
 	accounts, err := listing(ctx, opts, s)
 	if err != nil {
