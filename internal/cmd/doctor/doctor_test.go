@@ -525,7 +525,7 @@ func TestBroken(t *testing.T) {
 			name: "expired AWS CLI sign-ins", check: "sso-cache",
 			setup: func(s *setup) {
 				s.files = map[string]string{
-					".aws/sso/cache/" + (sso.Session{Name: "corp"}).CacheFile(): `{"startUrl":"https://corp.awsapps.com/start","accessToken":"` + tokenValue + `","expiresAt":"2030-05-06T06:08:09Z"}`,
+					".aws/sso/cache/" + (sso.Session{Name: "corp"}).CacheFile():    `{"startUrl":"https://corp.awsapps.com/start","accessToken":"` + tokenValue + `","expiresAt":"2030-05-06T06:08:09Z"}`,
 					".aws/sso/cache/0000000000000000000000000000000000000000.json": `{"startUrl":"https://gone.awsapps.com/start","accessToken":"` + tokenValue + `","expiresAt":"2030-05-01T07:08:09UTC"}`,
 					".aws/sso/cache/1111111111111111111111111111111111111111.json": `{"accessToken":"` + tokenValue + `","expiresAt":"2030-05-01T07:08:09Z","refreshToken":"r","clientSecret":"c","registrationExpiresAt":"2030-08-01T00:00:00Z"}`,
 					".aws/sso/cache/2222222222222222222222222222222222222222.json": `{"accessToken":"` + tokenValue + `", "expiresAt":`,
@@ -569,7 +569,9 @@ func TestBroken(t *testing.T) {
 		{
 			name: "offline", check: "clock",
 			setup: func(s *setup) {
-				s.sts = func(*http.Request) (*http.Response, error) { return nil, errors.New("dial tcp: lookup sts.amazonaws.com: no such host") }
+				s.sts = func(*http.Request) (*http.Response, error) {
+					return nil, errors.New("dial tcp: lookup sts.amazonaws.com: no such host")
+				}
 			},
 			want: "warn clock: cannot reach STS at https://sts.amazonaws.com to compare clocks (dial tcp: lookup sts.amazonaws.com: no such host)\n" +
 				"  fix: check the network, or point AWS_ENDPOINT_URL_STS at a reachable STS endpoint\n",
@@ -772,7 +774,9 @@ func TestFlags(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	home := t.TempDir()
 	f := &cmdutil.Factory{IOStreams: ios, HomeDir: func() (string, error) { return home, nil }, Now: time.Now,
-		LookupEnv: func(k string) (string, bool) { return map[string]string{"SESAME_BACKEND": "file"}[k], k == "SESAME_BACKEND" }}
+		LookupEnv: func(k string) (string, bool) {
+			return map[string]string{"SESAME_BACKEND": "file"}[k], k == "SESAME_BACKEND"
+		}}
 	var got *Options
 	cmd := NewCmdDoctor(f, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs(nil)
