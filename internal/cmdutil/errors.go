@@ -13,7 +13,15 @@ const (
 	ExitOK    = 0
 	ExitError = 1
 	ExitUsage = 2
+	// ExitCanceled is the status of a run the person at the terminal
+	// cancelled (Esc or Ctrl-C in a picker or prompt): 128+SIGINT, as a
+	// shell reports an interrupted command.
+	ExitCanceled = 130
 )
+
+// ErrCanceled is returned when the person at the terminal cancels a picker
+// or prompt; it maps to exit status 130.
+var ErrCanceled = errors.New("canceled")
 
 // UsageError is a command line that cannot be run as written (exit 2).
 type UsageError struct{ Err error }
@@ -80,6 +88,8 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &ec):
 		return ec.Code
+	case errors.Is(err, ErrCanceled):
+		return ExitCanceled
 	case errors.As(err, &ue):
 		return ExitUsage
 	}
