@@ -8,6 +8,11 @@
 // file in one atomic update. Profiles it writes carry the marker key
 // sesame_generated = SESSION; it changes no other profile, and no line of
 // the file outside the sections it writes.
+//
+// Two runs at once (in one process or several) are safe: the config file is
+// changed under awsconfig.Update's lock, and the later run's changes are
+// worked out again on the file as the earlier one left it. The listing in
+// the store is simply replaced by the later run's.
 package populate
 
 import (

@@ -523,3 +523,64 @@ func TestPopulateThousands(t *testing.T) {
 		t.Errorf("after pruning everything the file is not the hand-written one")
 	}
 }
+
+func TestPopulateCollisions(t *testing.T) {
+	t.Parallel()
+	config := handWritten + `
+[profile shared/Admin]
+sso_session = other
+sso_account_id = 100000000777
+sso_role_name = Admin
+sesame_generated = other
+`
+	accts := []store.ListedAccount{
+		{ID: "100000000002", Name: "dup", Roles: []string{"Admin"}},
+		{ID: "100000000001", Name: "dup", Roles: []string{"Admin"}},
+		{ID: "100000000003", Name: "shared", Roles: []string{"Admin", "Read Only", "Read-Only"}},
+	}
+	e := newEnv(t, config, accts)
+	if err := os.WriteFile(e.paths.Credentials, []byte("[dup/Admin-100000000002]\naws_access_key_id = AKIAEXAMPLE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(nil)
+	for name, id := range map[string]string{
+		"dup/Admin":                     "100000000001", // the portal's order does not matter: sorted by id
+		"dup/Admin-2":                   "100000000002", // -ACCOUNTID is a profile of the credentials file
+		"shared/Admin-100000000003":     "100000000003", // another session's generated profile is not ours
+		"shared/Read-Only":              "100000000003",
+		"shared/Read-Only-100000000003": "100000000003",
+	} {
+		p := profile(t, e.paths, name)
+		if p["sso_account_id"] != id || p[MarkerKey] != "corp" {
+			t.Errorf("profile %s = %v, want account %s", name, p, id)
+		}
+	}
+	if p := profile(t, e.paths, "shared/Admin"); p[MarkerKey] != "other" || p["sso_account_id"] != "100000000777" {
+		t.Errorf("the other session's profile changed: %v", p)
+	}
+	if !strings.HasPrefix(e.config(), config) {
+		t.Errorf("hand-written part changed")
+	}
+}
+
+func TestNewCmdPopulateFlags(t *testing.T) {
+	t.Parallel()
+	io, _, _, _ := iostreams.Test()
+	var got *Options
+	cmd := NewCmdPopulate(&cmdutil.Factory{IOStreams: io}, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--sso-session", "corp", "--template", "{{.RoleName}}", "--region", "eu-west-1", "--dry-run", "--prune", "--refresh"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Session != "corp" || got.Template != "{{.RoleName}}" || got.Region != "eu-west-1" || !got.DryRun || !got.Prune || !got.Refresh {
+		t.Errorf("options %+v", got)
+	}
+	cmd = NewCmdPopulate(&cmdutil.Factory{IOStreams: io}, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Template != DefaultTemplate || got.DryRun || got.Prune || got.Refresh || got.Region != "" {
+		t.Errorf("defaults %+v", got)
+	}
+}
