@@ -163,6 +163,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if len(accounts) == 0 {
+		opts.IO.Warnf("the sign-in to %s reaches no account", s.Describe())
+	}
 	po := planOptions{Session: s.Name, Region: opts.Region, Prune: opts.Prune, Namer: namer, Paths: cfg.Paths, Credentials: cfg.CredentialsFile}
 
 	if opts.DryRun {
@@ -236,7 +239,7 @@ func listing(ctx context.Context, opts *Options, s sso.Session) ([]store.ListedA
 	l := &Lister{Portal: portal, Token: token, Logger: opts.Logger}
 	var pl *progressLine
 	if opts.IO.IsStderrTTY() {
-		pl = newProgressLine(opts.IO.ErrOut, time.Now)
+		pl = newProgressLine(opts.IO.ErrOut, opts.Now)
 		l.Progress = pl.Update
 	}
 	if opts.Lister != nil {
