@@ -30,13 +30,16 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/rotate"
+	"github.com/sesamehq/sesame/internal/cmd/shellinit"
 	ssocmd "github.com/sesamehq/sesame/internal/cmd/sso"
+	"github.com/sesamehq/sesame/internal/cmd/use"
 	"github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmd/whoami"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/mfa"
+	"github.com/sesamehq/sesame/internal/picker"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
@@ -62,6 +65,7 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 		}
 		return backends.Open(ctx, name, backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger})
 	}
+	f.Picker = &picker.TTY{Store: f.Store, Now: f.Now, Color: ios.ColorEnabled, Getenv: f.Getenv}
 	f.Creds = func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) }
 	f.SSO = func() (*sso.Client, error) { return newSSOClient(f) }
 	f.SSOLoginOptions = func(deviceCode, noBrowser bool) sso.LoginOptions { return ssoLoginOptions(f, deviceCode, noBrowser) }
@@ -187,7 +191,9 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		migrate.NewCmdMigrate(f, nil),
 		remove.NewCmdRemove(f, nil),
 		rotate.NewCmdRotate(f, nil),
+		shellinit.NewCmdShellInit(f, nil),
 		ssocmd.NewCmdSSO(f),
+		use.NewCmdUse(f, nil),
 		version.NewCmdVersion(f, nil),
 		whoami.NewCmdWhoami(f, nil),
 	)

@@ -14,6 +14,7 @@
 package picker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,9 +43,10 @@ type TTY struct {
 	// Color reports whether colour and other styling may be used; nil
 	// means yes.
 	Color func() bool
-	// Current is the profile to start on, such as $AWS_PROFILE; nil or ""
+	// Getenv reads the environment, for the profile to start on: the one
+	// sesame use switched to (SESAME_USE_PROFILE), else AWS_PROFILE. nil
 	// starts on the first.
-	Current func() string
+	Getenv func(string) string
 	// Path is the terminal device; "" means /dev/tty.
 	Path string
 }
@@ -79,8 +81,8 @@ func (p *TTY) PickProfile(ctx context.Context, cfg *awsconfig.Config) (string, e
 		r.SetColorProfile(termenv.Ascii)
 	}
 	current := ""
-	if p.Current != nil {
-		current = p.Current()
+	if p.Getenv != nil {
+		current = cmp.Or(p.Getenv("SESAME_USE_PROFILE"), p.Getenv("AWS_PROFILE"))
 	}
 	prog := tea.NewProgram(newModel(rows, r, current),
 		// Ctrl-C arrives as a key in raw mode; a SIGINT from elsewhere

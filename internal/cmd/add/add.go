@@ -62,6 +62,7 @@ missing. Cached sessions of the profile are cleared.`,
 	}
 	cmd.Flags().BoolVar(&opts.FromEnv, "env", false, "take the key pair from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	cmd.Flags().BoolVar(&opts.NoConfig, "no-config", false, "do not add the profile to the AWS config file")
+	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
 

@@ -40,6 +40,7 @@ PROFILE only. Long-term keys and SSO sign-ins stay.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
 

@@ -111,6 +111,7 @@ sesame refuses to print secrets to a terminal unless --force is given.`,
 	fl.BoolVar(&opts.Force, "force", false, "print secrets even when stdout is a terminal")
 	AddRequestFlags(fl, &opts.Request)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(Formats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
 

@@ -98,25 +98,8 @@ func Render(w io.Writer, format string, res creds.Result, section string) error 
 		for _, v := range Vars(res) {
 			fmt.Fprintf(&b, "%s=%s\n", v.Name, v.Value)
 		}
-	case FormatSh:
-		for _, v := range Vars(res) {
-			fmt.Fprintf(&b, "export %s=%s\n", v.Name, shQuote(v.Value))
-		}
-		fmt.Fprintf(&b, "unset %s\n", strings.Join(stale(res), " "))
-	case FormatFish:
-		for _, v := range Vars(res) {
-			fmt.Fprintf(&b, "set -gx %s %s;\n", v.Name, fishQuote(v.Value))
-		}
-		for _, name := range stale(res) {
-			fmt.Fprintf(&b, "set -e %s;\n", name)
-		}
-	case FormatPowerShell:
-		for _, v := range Vars(res) {
-			fmt.Fprintf(&b, "$Env:%s = %s\n", v.Name, psQuote(v.Value))
-		}
-		for _, name := range stale(res) {
-			fmt.Fprintf(&b, "Remove-Item Env:%s -ErrorAction SilentlyContinue\n", name)
-		}
+	case FormatSh, FormatFish, FormatPowerShell:
+		b.WriteString(ShellCode(format, Vars(res), stale(res)))
 	case FormatJSON:
 		doc := ProcessOutput{Version: 1, AccessKeyID: res.AccessKeyID, SecretAccessKey: res.SecretAccessKey, SessionToken: res.SessionToken}
 		doc.Expiration, _ = Expiration(res)
@@ -186,6 +169,50 @@ func CheckSection(name string) error {
 		return fmt.Errorf("section name %q cannot be written: no brackets, line breaks or surrounding spaces", name)
 	}
 	return nil
+}
+
+// ShellCode returns code for shell (FormatSh, FormatFish or
+// FormatPowerShell) that exports each variable of set and then removes each
+// variable named in unset, one statement a line. The values are quoted, so
+// any text is safe; names must be valid variable names.
+func ShellCode(shell string, set []Var, unset []string) string {
+	var b strings.Builder
+	switch shell {
+	case FormatSh:
+		for _, v := range set {
+			fmt.Fprintf(&b, "export %s=%s\n", v.Name, shQuote(v.Value))
+		}
+		if len(unset) > 0 {
+			fmt.Fprintf(&b, "unset %s\n", strings.Join(unset, " "))
+		}
+	case FormatFish:
+		for _, v := range set {
+			fmt.Fprintf(&b, "set -gx %s %s;\n", v.Name, fishQuote(v.Value))
+		}
+		for _, name := range unset {
+			fmt.Fprintf(&b, "set -e %s;\n", name)
+		}
+	case FormatPowerShell:
+		for _, v := range set {
+			fmt.Fprintf(&b, "$Env:%s = %s\n", v.Name, psQuote(v.Value))
+		}
+		for _, name := range unset {
+			fmt.Fprintf(&b, "Remove-Item Env:%s -ErrorAction SilentlyContinue\n", name)
+		}
+	}
+	return b.String()
+}
+
+// ShellQuote quotes s as one word for shell (FormatSh, FormatFish or
+// FormatPowerShell).
+func ShellQuote(shell, s string) string {
+	switch shell {
+	case FormatFish:
+		return fishQuote(s)
+	case FormatPowerShell:
+		return psQuote(s)
+	}
+	return shQuote(s)
 }
 
 // shQuote quotes s for POSIX shells: in single quotes, where a single

@@ -184,6 +184,7 @@ open). The sign-in URL is valid for 15 minutes and signs in whoever opens it:
 	fl.StringVar(&opts.Path, "path", "", "console page to open, e.g. s3/home or ec2/home#Instances (default: the console home)")
 	fl.StringVar(&opts.MFAToken, "mfa-token", "", "the current MFA code, instead of being asked for it")
 	fl.BoolVar(&opts.Stdout, "stdout", false, "print the sign-in URL instead of opening the browser")
+	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
 

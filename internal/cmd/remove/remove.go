@@ -46,6 +46,7 @@ On a terminal sesame asks first, unless --force. The AWS config is not changed.`
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "do not ask for confirmation")
+	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
 

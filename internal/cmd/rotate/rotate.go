@@ -165,6 +165,7 @@ honoured.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
 

@@ -91,6 +91,7 @@ AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL and AWS_CA_BUNDLE are honoured.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON object")
+	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
 

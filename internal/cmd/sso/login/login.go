@@ -64,6 +64,8 @@ With --share the sign-in is also written to the AWS CLI's cache
 	cmd.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "print the URL instead of opening a browser")
 	cmd.Flags().BoolVar(&opts.Share, "share", false, "also write the sign-in to the AWS CLI's cache")
 	cmd.MarkFlagsMutuallyExclusive("sso-session", "profile", "all")
+	_ = cmd.RegisterFlagCompletionFunc("sso-session", cmdutil.CompleteSSOSessions(f))
+	_ = cmd.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfiles(f))
 	return cmd
 }
 

@@ -47,6 +47,7 @@ wrote it (sesame sso login --share).`,
 	cmd.Flags().StringVar(&opts.Session, "sso-session", "", "the [sso-session NAME] to sign out of")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "sign out of every sso-session")
 	cmd.MarkFlagsMutuallyExclusive("sso-session", "all")
+	_ = cmd.RegisterFlagCompletionFunc("sso-session", cmdutil.CompleteSSOSessions(f))
 	return cmd
 }
 

@@ -113,6 +113,7 @@ the day lists nothing (and needs no sign-in); --refresh lists again.`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print what would change, change nothing")
 	cmd.Flags().BoolVar(&opts.Prune, "prune", false, "remove generated profiles this run does not write")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "list the accounts again even if a listing of the last day is cached")
+	_ = cmd.RegisterFlagCompletionFunc("sso-session", cmdutil.CompleteSSOSessions(f))
 	return cmd
 }
 

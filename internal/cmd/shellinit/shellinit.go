@@ -1,0 +1,202 @@
+// Package shellinit implements `sesame shell-init bash|zsh|fish|powershell`:
+// print the shell code that defines a shell function named sesame, so that
+// `sesame use` can change the environment of the shell it is typed in.
+//
+// The contract between the function and the binary: for `sesame use ARGS`
+// the function runs `command sesame use --shell SHELL ARGS`, which prints
+// shell code for SHELL on stdout (and everything else on stderr), and
+// evaluates that code only when the binary exits with status 0. Every other
+// command line goes to the binary unchanged. The binary is looked up on
+// PATH each time, so upgrading it needs no new shell.
+package shellinit
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesamehq/sesame/internal/cmd/export"
+	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/iostreams"
+)
+
+// The shells shell-init supports.
+const (
+	Bash       = "bash"
+	Zsh        = "zsh"
+	Fish       = "fish"
+	PowerShell = "powershell"
+)
+
+// Shells lists the supported shells.
+var Shells = []string{Bash, Zsh, Fish, PowerShell}
+
+// Options are the inputs of `sesame shell-init`.
+type Options struct {
+	IO    *iostreams.IOStreams
+	Shell string
+}
+
+// NewCmdShellInit builds the command; runF replaces the run function in
+// tests.
+func NewCmdShellInit(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "shell-init bash|zsh|fish|powershell",
+		Short: "Print the shell function that lets sesame use switch the current shell",
+		Long: `Print shell code that defines a shell function named sesame. With it loaded,
+sesame use PROFILE (and sesame use --unset) change the environment of the shell
+you type them in; every other sesame command runs as before.
+
+Load it from your shell's startup file:
+
+  bash        ~/.bashrc                        eval "$(sesame shell-init bash)"
+  zsh         ~/.zshrc                         eval "$(sesame shell-init zsh)"
+  fish        ~/.config/fish/config.fish       sesame shell-init fish | source
+  powershell  $PROFILE                         Invoke-Expression (& sesame shell-init powershell | Out-String)
+
+The function finds the sesame binary on PATH each time it runs.`,
+		Args:      cmdutil.ExactArgs(1, "the shell: "+strings.Join(Shells, ", ")),
+		ValidArgs: Shells,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Shell = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+// Run prints the shell code.
+func Run(_ context.Context, opts *Options) error {
+	code, err := Script(opts.Shell)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(opts.IO.Out, code)
+	return err
+}
+
+// Script returns the shell-init code for shell. An unknown shell is a
+// usage error.
+func Script(shell string) (string, error) {
+	switch shell {
+	case Bash, Zsh:
+		return strings.ReplaceAll(posixScript, "SHELL", shell), nil
+	case Fish:
+		return fishScript, nil
+	case PowerShell:
+		return powerShellScript, nil
+	}
+	return "", cmdutil.Usagef("unknown shell %q: choose one of %s", shell, strings.Join(Shells, ", "))
+}
+
+// Format is the export format whose code shell evaluates: sh for bash and
+// zsh, else the shell's own.
+func Format(shell string) (string, bool) {
+	switch shell {
+	case Bash, Zsh:
+		return export.FormatSh, true
+	case Fish:
+		return export.FormatFish, true
+	case PowerShell:
+		return export.FormatPowerShell, true
+	}
+	return "", false
+}
+
+// Setup returns the startup file of shell and the line that loads the
+// function there.
+func Setup(shell string) (file, line string) {
+	switch shell {
+	case Fish:
+		return "~/.config/fish/config.fish", "sesame shell-init fish | source"
+	case PowerShell:
+		return "$PROFILE", "Invoke-Expression (& sesame shell-init powershell | Out-String)"
+	case Zsh:
+		return "~/.zshrc", `eval "$(sesame shell-init zsh)"`
+	}
+	return "~/.bashrc", `eval "$(sesame shell-init bash)"`
+}
+
+// Guess names the user's shell from the path in $SHELL ("" when it is not
+// one of Shells); on Windows, where SHELL is usually unset, PowerShell.
+func Guess(shellPath, goos string) string {
+	name := strings.TrimSuffix(filepath.Base(filepath.ToSlash(shellPath)), ".exe")
+	if name == "pwsh" {
+		name = PowerShell
+	}
+	if slices.Contains(Shells, name) {
+		return name
+	}
+	if shellPath == "" && goos == "windows" {
+		return PowerShell
+	}
+	return ""
+}
+
+// posixScript is for bash and zsh; SHELL is replaced by the shell's name.
+// The variable is declared local before it is assigned, so that the
+// assignment's status is that of the binary.
+const posixScript = `# sesame shell integration for SHELL. Load it from your startup file with
+#   eval "$(sesame shell-init SHELL)"
+# It defines the shell function sesame: "sesame use ..." runs the binary,
+# which prints shell code, and evaluates that code in this shell; every
+# other command line goes to the binary unchanged.
+sesame() {
+  if [ "${1-}" = use ]; then
+    shift
+    local __sesame_code
+    __sesame_code="$(command sesame use --shell SHELL "$@")" || return
+    eval "$__sesame_code"
+  else
+    command sesame "$@"
+  fi
+}
+`
+
+// fishScript is for fish 3. set returns the status of its command
+// substitution.
+const fishScript = `# sesame shell integration for fish. Load it from
+# ~/.config/fish/config.fish with
+#   sesame shell-init fish | source
+# It defines the function sesame: "sesame use ..." runs the binary, which
+# prints shell code, and evaluates that code in this shell; every other
+# command line goes to the binary unchanged.
+function sesame --description 'sesame, whose "sesame use" switches this shell'
+    if test (count $argv) -gt 0; and test "$argv[1]" = use
+        set -e argv[1]
+        set -l __sesame_code (command sesame use --shell fish $argv)
+        or return
+        string join \n -- $__sesame_code | source
+    else
+        command sesame $argv
+    end
+end
+`
+
+// powerShellScript is for PowerShell 5.1 and 7. The function shadows the
+// binary, which it finds with Get-Command -CommandType Application.
+const powerShellScript = `# sesame shell integration for PowerShell. Load it from $PROFILE with
+#   Invoke-Expression (& sesame shell-init powershell | Out-String)
+# It defines the function sesame: "sesame use ..." runs the binary, which
+# prints PowerShell code, and evaluates that code in this session; every
+# other command line goes to the binary unchanged.
+function sesame {
+    $sesameExe = Get-Command -Name sesame -CommandType Application -ErrorAction Stop | Select-Object -First 1
+    if ($args.Count -gt 0 -and $args[0] -eq 'use') {
+        $sesameArgs = @($args | Select-Object -Skip 1)
+        $sesameCode = & $sesameExe use --shell powershell @sesameArgs
+        if ($LASTEXITCODE -ne 0) { return }
+        if ($sesameCode) { Invoke-Expression ($sesameCode -join [Environment]::NewLine) }
+    } else {
+        & $sesameExe @args
+    }
+}
+`
