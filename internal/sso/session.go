@@ -153,9 +153,5 @@ func check(s Session, where, file string) error {
 }
 
 func splitScopes(v string) []string {
-	var out []string
-	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
-		out = append(out, s)
-	}
-	return out
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 }

@@ -3,6 +3,7 @@ package logout
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -71,6 +72,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	for _, s := range sessions {
 		if err := client.Logout(ctx, s); err != nil {
+			return cmdutil.StoreError(err)
+		}
+		// The account and role listing of sso populate came from this
+		// sign-in too.
+		if err := st.RemoveAccountListing(ctx, s.Key()); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return cmdutil.StoreError(err)
 		}
 		n := 0
