@@ -10,6 +10,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.d
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 20s
+FUZZTIME_SHORT ?= 8s
 
 .PHONY: all build demo test lint vet staticcheck unit cross fuzz bench clean
 
@@ -47,6 +48,9 @@ cross:
 # A short run of every fuzz target; longer runs: make fuzz FUZZTIME=10m.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/awsconfig
+	$(GO) test -run '^$$' -fuzz '^FuzzHandlers$$' -fuzztime $(FUZZTIME_SHORT) ./internal/server
+	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME_SHORT) ./internal/store/vault
+	$(GO) test -run '^$$' -fuzz '^FuzzDestination$$' -fuzztime $(FUZZTIME_SHORT) ./internal/cmd/login
 
 bench: build
 	./scripts/bench.sh
