@@ -326,7 +326,7 @@ func TestPicker(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^P=sesame-dev$`).MatchString(s) {
 		t.Errorf("the picked profile was not used:\n%s", s)
 	}
-	if strings.Contains(s[strings.LastIndex(s, "sesame use\n"):], "PROFILE  ACCOUNT") {
+	if i := strings.LastIndex(s, "sesame use\n"); i < 0 || strings.Contains(s[i:], "PROFILE  ACCOUNT") {
 		t.Errorf("the picker was left on the terminal:\n%s", s)
 	}
 
