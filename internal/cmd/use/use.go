@@ -147,8 +147,14 @@ AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, and the
 region), as sesame export prints them, and AWS_PROFILE is removed; they do not
 renew themselves: run sesame use --keys again when they expire.
 
-SESAME_USE_PROFILE names the profile while a switch is in effect.
-sesame use --unset removes all of these variables.`,
+SESAME_USE_PROFILE names the profile while a switch is in effect. A switch to a
+profile without a region removes the region variables an earlier switch set.
+sesame use --unset removes AWS_PROFILE, AWS_DEFAULT_PROFILE, the credential
+variables and SESAME_USE_PROFILE, and the region variables when a switch was
+in effect.
+
+Put global flags after use (sesame use --backend file dev): the shell function
+only recognises use as the first word.`,
 		Example: `  sesame use dev
   sesame use               # pick from a list
   sesame use --keys prod   # temporary keys in the environment
