@@ -10,7 +10,9 @@
 // to stderr. Without a terminal the wizard refuses with an error saying
 // how to write the sections by hand instead. The config file is changed
 // with awsconfig.Update: atomically, keeping every byte of it that the
-// wizard does not set.
+// wizard does not set, and without losing what another process writes to
+// it meanwhile. A run is one person's conversation on one terminal: its
+// values are not meant for concurrent use.
 package configure
 
 import (

@@ -57,6 +57,8 @@ type SSOOptions struct {
 	// LoginOptions picks the sign-in flow (Factory.SSOLoginOptions).
 	LoginOptions func(deviceCode, noBrowser bool) sso.LoginOptions
 	Logger       *slog.Logger
+	// Now is the clock (time.Now when nil); it paces the progress line.
+	Now func() time.Time
 	// Lister, when set, adjusts the account Lister before it runs (tests
 	// set its rate).
 	Lister func(*populate.Lister)
@@ -87,6 +89,7 @@ func NewCmdSSO(f *cmdutil.Factory, runF func(context.Context, *SSOOptions) error
 		},
 		LoginOptions: f.SSOLoginOptions,
 		Logger:       f.Logger,
+		Now:          f.Now,
 	}
 	cmd := &cobra.Command{
 		Use:   "sso [--default]",
@@ -375,6 +378,10 @@ func (w *wizard) list(ctx context.Context, client Client, token string) ([]store
 	}
 	w.opts.IO.Warnf("listing your accounts and roles")
 	l := &populate.Lister{Portal: portal, Token: token, Logger: w.opts.Logger}
+	if w.opts.IO.IsStderrTTY() {
+		stop := w.progress(l)
+		defer stop()
+	}
 	if w.opts.Lister != nil {
 		w.opts.Lister(l)
 	}
@@ -396,6 +403,32 @@ func (w *wizard) list(ctx context.Context, client Client, token string) ([]store
 			"ask your IAM Identity Center administrator to assign you a permission set")
 	}
 	return out, nil
+}
+
+// progress shows the listing's progress on one line of stderr (a
+// terminal), at most ten times a second; stop erases the line.
+func (w *wizard) progress(l *populate.Lister) (stop func()) {
+	now := w.opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	var last time.Time
+	shown := false
+	l.Progress = func(p populate.Progress) {
+		if t := now(); t.Sub(last) >= 100*time.Millisecond {
+			last, shown = t, true
+			more := "+"
+			if p.AllFound {
+				more = ""
+			}
+			fmt.Fprintf(w.opts.IO.ErrOut, "\r\x1b[Ksesame: listed the roles in %d of %d%s accounts", p.Done, p.Accounts, more)
+		}
+	}
+	return func() {
+		if shown {
+			fmt.Fprint(w.opts.IO.ErrOut, "\r\x1b[K")
+		}
+	}
 }
 
 // chooseAccount lets the person choose an account, unless there is one.

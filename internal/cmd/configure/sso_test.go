@@ -773,3 +773,44 @@ func TestNewCmdSSOFlags(t *testing.T) {
 		t.Errorf("configure has no sso subcommand: %v", err)
 	}
 }
+
+func TestWizardProfileNamedDefault(t *testing.T) {
+	t.Parallel()
+	const config = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
+	b := newBed(t, config, twoAccounts[:1])
+	b.client.tokens["corp"] = "kept"
+	// No question about the default profile: it is the default profile.
+	if err := b.run([]string{"", "", "", "", "default"}, nil); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, b.errOut)
+	}
+	want := config + "\n[default]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Developer\nregion = eu-west-1\noutput = json\n"
+	if got := b.config(); got != want {
+		t.Errorf("config:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(b.errOut.String(), "sesame: wrote [default] to ") || strings.Contains(b.errOut.String(), "also the default") {
+		t.Errorf("stderr:\n%s", b.errOut)
+	}
+}
+
+func TestWizardProgressOnTerminal(t *testing.T) {
+	t.Parallel()
+	const config = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
+	b := newBed(t, config, twoAccounts)
+	b.client.tokens["corp"] = "kept"
+	b.opts.IO.SetTTY(false, false, true)
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	b.opts.Now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	}
+	if err := b.run([]string{"", "", "", "", "", "n"}, []string{"dev-sandbox"}); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, b.errOut)
+	}
+	out := b.errOut.String()
+	if !strings.Contains(out, "\r\x1b[Ksesame: listed the roles in 2 of 2 accounts\r\x1b[Ksesame: you can use 2 accounts") {
+		t.Errorf("no progress line, or not erased:\n%q", out)
+	}
+}
