@@ -101,7 +101,11 @@ func makePlan(f *awsconfig.File, accounts []store.ListedAccount, o planOptions) 
 			taken[name] = true
 			continue
 		}
-		if k, ok := sec.Key(MarkerKey); !ok || k.Value != o.Session {
+		// Ours: marked for this session. A profile of sesame use (marked
+		// "use", which could be a session's name too) runs
+		// credential_process, which populate never writes.
+		_, useProfile := sec.Key("credential_process")
+		if k, ok := sec.Key(MarkerKey); !ok || k.Value != o.Session || useProfile {
 			taken[name] = true
 			continue
 		}
