@@ -3,6 +3,7 @@
 package configure_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,16 +103,7 @@ func TestConfigureSSOInTmux(t *testing.T) {
 		"TERM=xterm-256color",
 	)
 
-	// The wizard's stderr (notes, sign-in, summary) shows on the terminal
-	// and is kept in a file; its exit status goes to another.
-	run := filepath.Join(work, "run.sh")
-	script := "#!/bin/sh\n{ " + shq(bin) + " configure sso --default; echo \"$?\" >" + shq(filepath.Join(work, "status")) +
-		"; } 2>&1 | tee " + shq(filepath.Join(work, "stderr")) + "\necho WIZARD-DONE\n"
-	if err := os.WriteFile(run, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	term := startTmux(t, tmux, env, work, run)
-
+	term := startWizard(t, tmux, env, bin, "configure", "sso", "--default")
 	term.waitFor("SSO start URL: ")
 	term.typeLine("https://my-corp.awsapps.com/start")
 	term.waitFor("SSO region: ")
@@ -145,13 +137,7 @@ func TestConfigureSSOInTmux(t *testing.T) {
 	term.keys("Enter")
 	term.waitFor("Profile name [workloads-prod-ReadOnly]: ")
 	term.keys("Enter")
-	screen = term.waitFor("WIZARD-DONE")
-
-	status, _ := os.ReadFile(filepath.Join(work, "status"))
-	stderr, _ := os.ReadFile(filepath.Join(work, "stderr"))
-	if strings.TrimSpace(string(status)) != "0" {
-		t.Fatalf("sesame configure sso exited %q\nstderr:\n%s\nscreen:\n%s", status, stderr, screen)
-	}
+	stderr := term.finish(0)
 	for _, want := range []string{
 		"sesame: signed in to sso-session my-corp until",
 		"sesame: you can use 2 accounts",
@@ -159,7 +145,7 @@ func TestConfigureSSOInTmux(t *testing.T) {
 		"sesame: profile workloads-prod-ReadOnly: account workloads-prod (222222222222), role ReadOnly, region us-east-2, output json, sso-session my-corp",
 		"sesame: next: sesame exec workloads-prod-ReadOnly -- aws sts get-caller-identity",
 	} {
-		if !strings.Contains(string(stderr), want) {
+		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
@@ -213,6 +199,107 @@ func TestConfigureSSOInTmux(t *testing.T) {
 	if n := srv.Count(fakesso.OpGetRoleCredentials, ""); n < 1 {
 		t.Errorf("no GetRoleCredentials for the profile")
 	}
+	// A second run reuses the sso-session and the sign-in (no question
+	// about them, no browser), and skips the role list of an account with
+	// one role.
+	signIns := srv.Count(fakesso.OpCreateToken, "")
+	term = startWizard(t, tmux, append(env, "BROWSER=false"), bin, "configure", "sso")
+	term.waitFor("SSO start URL [https://my-corp.awsapps.com/start]: ")
+	term.keys("Enter")
+	term.waitFor("SSO region [eu-west-1]: ")
+	term.keys("Enter")
+	term.waitFor("account> ")
+	term.typeText("sand")
+	term.waitFor("1/2  enter: choose")
+	term.keys("Enter")
+	term.waitFor("AWS account: dev-sandbox  111111111111  dev@example.com")
+	term.waitFor("Default client region [eu-west-1]: ")
+	term.keys("Enter")
+	term.waitFor("CLI default output format [json]: ")
+	term.typeLine("table")
+	term.waitFor("Profile name [dev-sandbox-Developer]: ")
+	term.typeLine("sandbox")
+	term.waitFor("Make sandbox the default profile (replacing the settings of [default])? [y/N]")
+	term.keys("Enter")
+	stderr = term.finish(0)
+	for _, want := range []string{
+		"sesame: using [sso-session my-corp]: it has this start URL and region",
+		"sesame: using your sign-in to sso-session my-corp",
+		"sesame: the only role you can use in dev-sandbox is Developer",
+		"sesame: wrote [profile sandbox] to " + h.ConfigFile,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("second run: stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(term.screen(), "role> ") {
+		t.Errorf("second run: a role list for one role:\n%s", term.screen())
+	}
+	if n := srv.Count(fakesso.OpCreateToken, ""); n != signIns {
+		t.Errorf("second run: %d CreateToken calls, want none", n-signIns)
+	}
+	wantSecond := wantConfig + `
+[profile sandbox]
+sso_session = my-corp
+sso_account_id = 111111111111
+sso_role_name = Developer
+region = eu-west-1
+output = table
+`
+	if data, _ := os.ReadFile(h.ConfigFile); string(data) != wantSecond {
+		t.Errorf("second run: config:\n%s\nwant:\n%s", data, wantSecond)
+	}
+	stdout, errOut, code := testenv.RunBinary(t, bin, append(env, "BROWSER=false"), "", "export", "--format", "json", "sandbox")
+	if code != 0 || !strings.Contains(stdout, `"AccessKeyId": "ASIA`) {
+		t.Errorf("sesame export sandbox: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, errOut)
+	}
+
+	// Esc in a list cancels: exit status 130, nothing written.
+	term = startWizard(t, tmux, append(env, "BROWSER=false"), bin, "configure", "sso")
+	term.waitFor("SSO start URL [https://my-corp.awsapps.com/start]: ")
+	term.keys("Enter")
+	term.waitFor("SSO region [eu-west-1]: ")
+	term.keys("Enter")
+	term.waitFor("account> ")
+	term.keys("Escape")
+	term.finish(130)
+	if data, _ := os.ReadFile(h.ConfigFile); string(data) != wantSecond {
+		t.Errorf("a canceled run changed the config:\n%s", data)
+	}
+}
+
+// startWizard runs the sesame binary bin with args in a new tmux terminal
+// with the environment env. Its stderr (notes, sign-in, summary) shows on
+// the terminal and is kept in a file for finish; its exit status too.
+func startWizard(t *testing.T, tmux string, env []string, bin string, args ...string) *terminal {
+	t.Helper()
+	work := t.TempDir()
+	cmd := shq(bin)
+	for _, a := range args {
+		cmd += " " + shq(a)
+	}
+	run := filepath.Join(work, "run.sh")
+	script := "#!/bin/sh\n{ " + cmd + "; echo \"$?\" >" + shq(filepath.Join(work, "status")) +
+		"; } 2>&1 | tee " + shq(filepath.Join(work, "stderr")) + "\necho WIZARD-DONE\n"
+	if err := os.WriteFile(run, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	term := startTmux(t, tmux, env, work, run)
+	term.work = work
+	return term
+}
+
+// finish waits for the wizard to end, checks its exit status and returns
+// its stderr.
+func (tm *terminal) finish(code int) string {
+	tm.t.Helper()
+	screen := tm.waitFor("WIZARD-DONE")
+	status, _ := os.ReadFile(filepath.Join(tm.work, "status"))
+	stderr, _ := os.ReadFile(filepath.Join(tm.work, "stderr"))
+	if strings.TrimSpace(string(status)) != fmt.Sprint(code) {
+		tm.t.Fatalf("sesame exited %q, want %d\nstderr:\n%s\nscreen:\n%s", status, code, stderr, screen)
+	}
+	return string(stderr)
 }
 
 // terminal is a command in a detached tmux session of a private tmux
@@ -221,6 +308,7 @@ type terminal struct {
 	t      *testing.T
 	tmux   string
 	socket string
+	work   string // where startWizard keeps the run's stderr and status
 }
 
 // startTmux runs argv in dir in a new tmux server with the environment
