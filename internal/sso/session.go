@@ -155,3 +155,23 @@ func check(s Session, where, file string) error {
 func splitScopes(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 }
+
+// ValidRegion reports whether r looks like a region name (eu-west-1,
+// us-gov-west-1, cn-north-1): lower-case words and a number, joined by
+// dashes. (No regular expression: none is compiled at start-up.)
+func ValidRegion(r string) bool {
+	words := strings.Split(r, "-")
+	if len(words) < 3 {
+		return false
+	}
+	for i, w := range words {
+		if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+			return false
+		}
+		last := i == len(words)-1
+		if digits := strings.Trim(w, "0123456789") == ""; last != digits && (last || i == 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -44,25 +44,6 @@ func sameStartURL(a, b string) bool {
 // regionPrefixes are the first words of AWS region names.
 var regionPrefixes = []string{"us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "cn"}
 
-// validRegion reports whether r looks like a region name (eu-west-1,
-// us-gov-west-1, cn-north-1): lower-case words and a number, joined by
-// dashes, as `sesame sso populate --region` accepts.
-func validRegion(r string) bool {
-	words := strings.Split(r, "-")
-	if len(words) < 3 {
-		return false
-	}
-	for i, w := range words {
-		if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
-			return false
-		}
-		last := i == len(words)-1
-		if digits := strings.Trim(w, "0123456789") == ""; last != digits && (last || i == 0) {
-			return false
-		}
-	}
-	return true
-}
 
 // regionOfURL is the region named in a start URL's host (as in
 // https://ssoins-1234.portal.eu-west-1.app.aws), or "".
@@ -73,7 +54,7 @@ func regionOfURL(startURL string) string {
 	}
 	for _, label := range strings.Split(u.Hostname(), ".") {
 		first, _, _ := strings.Cut(label, "-")
-		if validRegion(label) && slices.Contains(regionPrefixes, first) {
+		if sso.ValidRegion(label) && slices.Contains(regionPrefixes, first) {
 			return label
 		}
 	}
@@ -85,7 +66,7 @@ func regionOfURL(startURL string) string {
 // (sso.SessionNamed).
 func checkSSORegion(startURL string) func(string) (string, error) {
 	return func(region string) (string, error) {
-		if !validRegion(region) {
+		if !sso.ValidRegion(region) {
 			return "", fmt.Errorf("%q is not a region name such as eu-west-1", region)
 		}
 		f, err := awsconfig.Parse("", nil)
@@ -116,7 +97,7 @@ func checkSSORegion(startURL string) func(string) (string, error) {
 
 // checkRegion accepts a region name.
 func checkRegion(region string) (string, error) {
-	if !validRegion(region) {
+	if !sso.ValidRegion(region) {
 		return "", fmt.Errorf("%q is not a region name such as eu-west-1", region)
 	}
 	return region, nil

@@ -148,15 +148,3 @@ func TestAssignNames(t *testing.T) {
 		})
 	}
 }
-
-func TestValidRegion(t *testing.T) {
-	t.Parallel()
-	for r, want := range map[string]bool{
-		"eu-west-1": true, "us-gov-west-1": true, "cn-north-1": true, "ap-southeast-3": true, "eu-isoe-west-1": true,
-		"": false, "eu west 1": false, "eu-west": false, "EU-WEST-1": false, "1-west-1": false, "eu--1": false, "eu-west-1a": false, "eu-west-1\n": false,
-	} {
-		if got := validRegion(r); got != want {
-			t.Errorf("validRegion(%q) = %v", r, got)
-		}
-	}
-}

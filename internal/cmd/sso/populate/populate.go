@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,26 +116,6 @@ the day lists nothing (and needs no sign-in); --refresh lists again.`,
 	return cmd
 }
 
-// validRegion reports whether r looks like a region name (eu-west-1,
-// us-gov-west-1, cn-north-1): lower-case words and a number, joined by
-// dashes. (No regular expression: none is compiled at start-up.)
-func validRegion(r string) bool {
-	words := strings.Split(r, "-")
-	if len(words) < 3 {
-		return false
-	}
-	for i, w := range words {
-		if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
-			return false
-		}
-		last := i == len(words)-1
-		if digits := strings.Trim(w, "0123456789") == ""; last != digits && (last || i == 0) {
-			return false
-		}
-	}
-	return true
-}
-
 // Run writes the profiles.
 func Run(ctx context.Context, opts *Options) error {
 	start := opts.Now()
@@ -144,7 +123,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if opts.Region != "" && !validRegion(opts.Region) {
+	if opts.Region != "" && !sso.ValidRegion(opts.Region) {
 		return cmdutil.WithHint(cmdutil.Usagef("--region %q is not a region name such as eu-west-1", opts.Region), "run: sesame sso populate --help")
 	}
 	// Only --sso-session, or the config's only sso-session: not the
