@@ -40,6 +40,9 @@ func startShell(t *testing.T, env []string, dir string, argv ...string) *termina
 	t.Helper()
 	tm := &terminal{t: t, tmux: testenv.NeedCommand(t, "tmux", tmuxHint), socket: filepath.Join(t.TempDir(), "tmux.sock")}
 	args := append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "main", "-c", dir, "-x", "200", "-y", "50"}, argv...)
+	// No shell history: a shell writing it while the test's folders are
+	// removed makes the removal fail.
+	env = append(env[:len(env):len(env)], "HISTFILE=", "fish_history=")
 	if out, err := tm.command(env, args...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
@@ -62,6 +65,12 @@ func (tm *terminal) stop() {
 		}
 	}
 	_ = tm.command(nil, "kill-server").Run()
+	// Wait for the server (and the shell it ran) to be gone.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if tm.command(nil, "list-sessions").Run() != nil {
+			break
+		}
+	}
 }
 
 func (tm *terminal) command(env []string, args ...string) *exec.Cmd {
@@ -322,6 +331,9 @@ func TestPicker(t *testing.T) {
 	tm.typeText("dv")
 	tm.waitFor(`(?s)> dev .*1/2`)
 	tm.keys("Enter")
+	// Wait for sesame to finish before typing on: a line typed while the
+	// picker still holds the terminal would go to it, not to the shell.
+	tm.waitFor(`(?m)AWS_PROFILE=sesame-dev \(profile dev\).*\n.*[#$] $`)
 	s = tm.step(2, `echo "P=$AWS_PROFILE"`)
 	if !regexp.MustCompile(`(?m)^P=sesame-dev$`).MatchString(s) {
 		t.Errorf("the picked profile was not used:\n%s", s)
