@@ -44,7 +44,6 @@ func sameStartURL(a, b string) bool {
 // regionPrefixes are the first words of AWS region names.
 var regionPrefixes = []string{"us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "cn"}
 
-
 // regionOfURL is the region named in a start URL's host (as in
 // https://ssoins-1234.portal.eu-west-1.app.aws), or "".
 func regionOfURL(startURL string) string {
