@@ -9,6 +9,9 @@
 // Ctrl-C cancels, which returns cmdutil.ErrCanceled (exit status 130). The
 // list is erased when the picker ends.
 //
+// Choose is the same list for any table (sesame configure sso picks
+// accounts and roles with it).
+//
 // A TTY is safe for concurrent use, though two pickers on one terminal at
 // once make no sense.
 package picker
@@ -18,16 +21,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
-
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
-	"golang.org/x/term"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -55,18 +53,6 @@ type TTY struct {
 // Cancelling returns cmdutil.ErrCanceled; no terminal, an error that says
 // so; the end of ctx, its error.
 func (p *TTY) PickProfile(ctx context.Context, cfg *awsconfig.Config) (string, error) {
-	path := p.Path
-	if path == "" {
-		path = "/dev/tty"
-	}
-	tty, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return "", fmt.Errorf("no terminal for the profile picker: %w", err)
-	}
-	defer tty.Close()
-	if !term.IsTerminal(int(tty.Fd())) {
-		return "", fmt.Errorf("no terminal for the profile picker: %s is not one", path)
-	}
 	if len(cfg.ProfileNames()) == 0 {
 		return "", errors.New("there are no profiles to choose from")
 	}
@@ -75,33 +61,32 @@ func (p *TTY) PickProfile(ctx context.Context, cfg *awsconfig.Config) (string, e
 		now = p.Now
 	}
 	rows := Rows(cfg, p.sessions(ctx, cfg, now()), now())
-
-	r := lipgloss.NewRenderer(tty)
-	if p.Color != nil && !p.Color() {
-		r.SetColorProfile(termenv.Ascii)
-	}
 	current := ""
 	if p.Getenv != nil {
 		current = cmp.Or(p.Getenv("SESAME_USE_PROFILE"), p.Getenv("AWS_PROFILE"))
 	}
-	prog := tea.NewProgram(newModel(rows, r, current),
-		// Ctrl-C arrives as a key in raw mode; a SIGINT from elsewhere
-		// ends the picker as a cancel, with the terminal restored.
-		tea.WithInput(tty), tea.WithOutput(tty), tea.WithContext(ctx))
-	final, err := prog.Run()
-	switch {
-	case errors.Is(err, tea.ErrInterrupted):
-		return "", cmdutil.ErrCanceled
-	case ctx.Err() != nil:
-		return "", ctx.Err()
-	case err != nil:
-		return "", fmt.Errorf("profile picker: %w", err)
+	i, err := Choose(ctx, p.Path, p.Color, profileChoice(rows, current))
+	if errors.Is(err, prompt.ErrNoTerminal) {
+		return "", fmt.Errorf("no terminal for the profile picker: %w", err)
 	}
-	m := final.(model)
-	if m.canceled || m.chosen == "" {
-		return "", cmdutil.ErrCanceled
+	if err != nil {
+		return "", err
 	}
-	return m.chosen, nil
+	return rows[i].Name, nil
+}
+
+// profileChoice lays the profiles out for Choose: typing matches a
+// profile's name, account and role, and the cursor starts on current.
+func profileChoice(rows []Row, current string) Choice {
+	ch := Choice{Filter: "profile", Header: []string{"PROFILE", "ACCOUNT", "ROLE", "SOURCE", "SESSION"}}
+	for i, r := range rows {
+		ch.Rows = append(ch.Rows, []string{r.Name, r.Account, r.Role, r.Source, r.Session})
+		ch.Search = append(ch.Search, r.Name+" "+r.Account+" "+r.Role)
+		if r.Name == current {
+			ch.Initial = i
+		}
+	}
+	return ch
 }
 
 // sessions reads the cached sessions' expirations, best effort: any error

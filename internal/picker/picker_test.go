@@ -113,10 +113,10 @@ func key(s string) tea.KeyMsg {
 }
 
 // press sends keys to m and returns the model after them.
-func press(m model, keys ...string) model {
+func press(m listModel, keys ...string) listModel {
 	for _, k := range keys {
 		next, _ := m.Update(key(k))
-		m = next.(model)
+		m = next.(listModel)
 	}
 	return m
 }
@@ -148,12 +148,16 @@ func TestModelKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := press(newModel(rows, plain(), tt.initial), tt.keys...)
+			m := press(newListModel(profileChoice(rows, tt.initial), plain()), tt.keys...)
 			if !m.done {
 				t.Fatalf("not done after %q", tt.keys)
 			}
-			if m.chosen != tt.chosen || m.canceled != tt.canceled {
-				t.Errorf("chosen %q canceled %v; want %q %v", m.chosen, m.canceled, tt.chosen, tt.canceled)
+			chosen := ""
+			if m.chosen >= 0 {
+				chosen = rows[m.chosen].Name
+			}
+			if chosen != tt.chosen || m.canceled != tt.canceled {
+				t.Errorf("chosen %q canceled %v; want %q %v", chosen, m.canceled, tt.chosen, tt.canceled)
 			}
 			if m.View() != "" {
 				t.Errorf("a finished picker leaves %q on the terminal", m.View())
@@ -166,9 +170,9 @@ func TestModelView(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	rows := Rows(loadConfig(t, config), map[string]time.Time{"dev": now.Add(90 * time.Minute)}, now)
-	m := newModel(rows, plain(), "")
+	m := newListModel(profileChoice(rows, ""), plain())
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	m = press(next.(model), "down")
+	m = press(next.(listModel), "down")
 	view := m.View()
 	for _, want := range []string{
 		"profile> ",
@@ -189,8 +193,8 @@ func TestModelView(t *testing.T) {
 	}
 
 	// A short terminal scrolls: the cursor stays on screen.
-	small, _ := newModel(rows, plain(), "").Update(tea.WindowSizeMsg{Width: 40, Height: 5})
-	m = press(small.(model), "down", "down", "down")
+	small, _ := newListModel(profileChoice(rows, ""), plain()).Update(tea.WindowSizeMsg{Width: 40, Height: 5})
+	m = press(small.(listModel), "down", "down", "down")
 	view = m.View()
 	if !strings.Contains(view, "> sso-read") || strings.Contains(view, "broken") {
 		t.Errorf("scrolled view:\n%s", view)
