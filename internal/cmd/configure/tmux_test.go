@@ -5,12 +5,9 @@ package configure_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/fakeaws/fakesso"
@@ -25,9 +22,6 @@ import (
 // that clicks Allow with curl; the account list is filtered by typing part
 // of a name. Then the written profile is used: sesame export gets role
 // credentials for it (minted by moto).
-
-// waitTimeout bounds how long the terminal may take to show something.
-const waitTimeout = 30 * time.Second
 
 // handWritten is the config before the wizard: every byte must stay.
 const handWritten = `# my own config: keep this comment, byte for byte
@@ -104,39 +98,39 @@ func TestConfigureSSOInTmux(t *testing.T) {
 	)
 
 	term := startWizard(t, tmux, env, bin, "configure", "sso", "--default")
-	term.waitFor("SSO start URL: ")
-	term.typeLine("https://my-corp.awsapps.com/start")
-	term.waitFor("SSO region: ")
-	term.typeLine("eu-west-1")
-	term.waitFor("SSO session name [my-corp]: ")
-	term.keys("Enter")
-	term.waitFor("SSO registration scopes [sso:account:access]: ")
-	term.keys("Enter")
+	term.WaitForText("SSO start URL: ")
+	term.TypeLine("https://my-corp.awsapps.com/start")
+	term.WaitForText("SSO region: ")
+	term.TypeLine("eu-west-1")
+	term.WaitForText("SSO session name [my-corp]: ")
+	term.Keys("Enter")
+	term.WaitForText("SSO registration scopes [sso:account:access]: ")
+	term.Keys("Enter")
 
 	// Signed in through BROWSER; the account list is up.
-	term.waitFor("account> ")
-	term.waitFor("2/2  enter: choose")
-	term.typeText("prod")
-	screen := term.waitFor("1/2  enter: choose")
+	term.WaitForText("account> ")
+	term.WaitForText("2/2  enter: choose")
+	term.TypeText("prod")
+	screen := term.WaitForText("1/2  enter: choose")
 	if !strings.Contains(screen, "> workloads-prod") {
 		t.Errorf("filtering on prod does not select workloads-prod:\n%s", screen)
 	}
-	term.keys("Enter")
-	term.waitFor("AWS account: workloads-prod  222222222222  prod@example.com")
+	term.Keys("Enter")
+	term.WaitForText("AWS account: workloads-prod  222222222222  prod@example.com")
 
 	// Two roles: a list of its own.
-	term.waitFor("role> ")
-	term.typeText("read")
-	term.waitFor("1/2  enter: choose")
-	term.keys("Enter")
-	term.waitFor("Role: ReadOnly")
+	term.WaitForText("role> ")
+	term.TypeText("read")
+	term.WaitForText("1/2  enter: choose")
+	term.Keys("Enter")
+	term.WaitForText("Role: ReadOnly")
 
-	term.waitFor("Default client region [eu-west-1]: ")
-	term.typeLine("us-east-2")
-	term.waitFor("CLI default output format [json]: ")
-	term.keys("Enter")
-	term.waitFor("Profile name [workloads-prod-ReadOnly]: ")
-	term.keys("Enter")
+	term.WaitForText("Default client region [eu-west-1]: ")
+	term.TypeLine("us-east-2")
+	term.WaitForText("CLI default output format [json]: ")
+	term.Keys("Enter")
+	term.WaitForText("Profile name [workloads-prod-ReadOnly]: ")
+	term.Keys("Enter")
 	stderr := term.finish(0)
 	for _, want := range []string{
 		"sesame: signed in to sso-session my-corp until",
@@ -204,23 +198,23 @@ func TestConfigureSSOInTmux(t *testing.T) {
 	// one role.
 	signIns := srv.Count(fakesso.OpCreateToken, "")
 	term = startWizard(t, tmux, append(env, "BROWSER=false"), bin, "configure", "sso")
-	term.waitFor("SSO start URL [https://my-corp.awsapps.com/start]: ")
-	term.keys("Enter")
-	term.waitFor("SSO region [eu-west-1]: ")
-	term.keys("Enter")
-	term.waitFor("account> ")
-	term.typeText("sand")
-	term.waitFor("1/2  enter: choose")
-	term.keys("Enter")
-	term.waitFor("AWS account: dev-sandbox  111111111111  dev@example.com")
-	term.waitFor("Default client region [eu-west-1]: ")
-	term.keys("Enter")
-	term.waitFor("CLI default output format [json]: ")
-	term.typeLine("table")
-	term.waitFor("Profile name [dev-sandbox-Developer]: ")
-	term.typeLine("sandbox")
-	term.waitFor("Make sandbox the default profile (replacing the settings of [default])? [y/N]")
-	term.keys("Enter")
+	term.WaitForText("SSO start URL [https://my-corp.awsapps.com/start]: ")
+	term.Keys("Enter")
+	term.WaitForText("SSO region [eu-west-1]: ")
+	term.Keys("Enter")
+	term.WaitForText("account> ")
+	term.TypeText("sand")
+	term.WaitForText("1/2  enter: choose")
+	term.Keys("Enter")
+	term.WaitForText("AWS account: dev-sandbox  111111111111  dev@example.com")
+	term.WaitForText("Default client region [eu-west-1]: ")
+	term.Keys("Enter")
+	term.WaitForText("CLI default output format [json]: ")
+	term.TypeLine("table")
+	term.WaitForText("Profile name [dev-sandbox-Developer]: ")
+	term.TypeLine("sandbox")
+	term.WaitForText("Make sandbox the default profile (replacing the settings of [default])? [y/N]")
+	term.Keys("Enter")
 	stderr = term.finish(0)
 	for _, want := range []string{
 		"sesame: using [sso-session my-corp]: it has this start URL and region",
@@ -232,8 +226,8 @@ func TestConfigureSSOInTmux(t *testing.T) {
 			t.Errorf("second run: stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	if strings.Contains(term.screen(), "role> ") {
-		t.Errorf("second run: a role list for one role:\n%s", term.screen())
+	if strings.Contains(term.Screen(), "role> ") {
+		t.Errorf("second run: a role list for one role:\n%s", term.Screen())
 	}
 	if n := srv.Count(fakesso.OpCreateToken, ""); n != signIns {
 		t.Errorf("second run: %d CreateToken calls, want none", n-signIns)
@@ -256,12 +250,12 @@ output = table
 
 	// Esc in a list cancels: exit status 130, nothing written.
 	term = startWizard(t, tmux, append(env, "BROWSER=false"), bin, "configure", "sso")
-	term.waitFor("SSO start URL [https://my-corp.awsapps.com/start]: ")
-	term.keys("Enter")
-	term.waitFor("SSO region [eu-west-1]: ")
-	term.keys("Enter")
-	term.waitFor("account> ")
-	term.keys("Escape")
+	term.WaitForText("SSO start URL [https://my-corp.awsapps.com/start]: ")
+	term.Keys("Enter")
+	term.WaitForText("SSO region [eu-west-1]: ")
+	term.Keys("Enter")
+	term.WaitForText("account> ")
+	term.Keys("Escape")
 	term.finish(130)
 	if data, _ := os.ReadFile(h.ConfigFile); string(data) != wantSecond {
 		t.Errorf("a canceled run changed the config:\n%s", data)
@@ -284,16 +278,14 @@ func startWizard(t *testing.T, tmux string, env []string, bin string, args ...st
 	if err := os.WriteFile(run, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	term := startTmux(t, tmux, env, work, run)
-	term.work = work
-	return term
+	return &terminal{Terminal: testenv.StartTerminal(t, env, work, 160, 50, run), t: t, work: work}
 }
 
 // finish waits for the wizard to end, checks its exit status and returns
 // its stderr.
 func (tm *terminal) finish(code int) string {
 	tm.t.Helper()
-	screen := tm.waitFor("WIZARD-DONE")
+	screen := tm.WaitForText("WIZARD-DONE")
 	status, _ := os.ReadFile(filepath.Join(tm.work, "status"))
 	stderr, _ := os.ReadFile(filepath.Join(tm.work, "stderr"))
 	if strings.TrimSpace(string(status)) != fmt.Sprint(code) {
@@ -302,99 +294,11 @@ func (tm *terminal) finish(code int) string {
 	return string(stderr)
 }
 
-// terminal is a command in a detached tmux session of a private tmux
-// server.
+// terminal is the wizard in a real pseudo-terminal (testenv.Terminal).
 type terminal struct {
-	t      *testing.T
-	tmux   string
-	socket string
-	work   string // where startWizard keeps the run's stderr and status
-}
-
-// startTmux runs argv in dir in a new tmux server with the environment
-// env, in a 160x50 terminal whose pane stays when the command exits. The
-// server is killed when the test ends.
-func startTmux(t *testing.T, tmux string, env []string, dir string, argv ...string) *terminal {
-	t.Helper()
-	sockDir, err := os.MkdirTemp("", "tmux") // short: socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	conf := filepath.Join(sockDir, "tmux.conf")
-	if err := os.WriteFile(conf, []byte("set -g remain-on-exit on\nset -g history-limit 2000\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	term := &terminal{t: t, tmux: tmux, socket: filepath.Join(sockDir, "sock")}
-	args := append([]string{"-f", conf, "new-session", "-d", "-s", "wizard", "-c", dir, "-x", "160", "-y", "50"}, argv...)
-	if out, err := term.command(env, args...).CombinedOutput(); err != nil {
-		t.Fatalf("tmux new-session: %v\n%s", err, out)
-	}
-	t.Cleanup(func() { _ = term.command(nil, "kill-server").Run() })
-	return term
-}
-
-func (tm *terminal) command(env []string, args ...string) *exec.Cmd {
-	cmd := exec.Command(tm.tmux, append([]string{"-S", tm.socket}, args...)...)
-	cmd.WaitDelay = 10 * time.Second
-	cmd.Env = env
-	if env == nil {
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	}
-	return cmd
-}
-
-func (tm *terminal) run(args ...string) string {
-	tm.t.Helper()
-	out, err := tm.command(nil, args...).CombinedOutput()
-	if err != nil {
-		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// typeLine types text and presses Enter.
-func (tm *terminal) typeLine(text string) {
-	tm.t.Helper()
-	tm.typeText(text)
-	tm.keys("Enter")
-}
-
-// typeText types text literally.
-func (tm *terminal) typeText(text string) {
-	tm.t.Helper()
-	tm.run("send-keys", "-t", "wizard", "-l", text)
-}
-
-// keys presses named keys (Enter, Escape, C-c, ...).
-func (tm *terminal) keys(keys ...string) {
-	tm.t.Helper()
-	tm.run(append([]string{"send-keys", "-t", "wizard"}, keys...)...)
-}
-
-// screen is what the terminal shows, with its scroll-back.
-func (tm *terminal) screen() string {
-	tm.t.Helper()
-	return tm.run("capture-pane", "-p", "-J", "-t", "wizard", "-S", "-1000")
-}
-
-// waitFor waits (up to waitTimeout) until the terminal shows text, and
-// returns the screen.
-func (tm *terminal) waitFor(text string) string {
-	tm.t.Helper()
-	// capture-pane drops the spaces at the end of a line.
-	rx := regexp.MustCompile(regexp.QuoteMeta(strings.TrimRight(text, " ")))
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		s := tm.screen()
-		if rx.MatchString(s) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			tm.t.Fatalf("the terminal did not show %q within %v; it shows:\n%s", text, waitTimeout, s)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	*testenv.Terminal
+	t    *testing.T
+	work string // where startWizard keeps the run's stderr and status
 }
 
 // shq quotes s for sh.

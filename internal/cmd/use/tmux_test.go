@@ -3,12 +3,10 @@ package use_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sesamehq/sesame/internal/testenv"
 )
@@ -21,117 +19,21 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// waitTimeout bounds how long the terminal may take to show something.
-const waitTimeout = 30 * time.Second
-
 const tmuxHint = "install it with apt-get install -y tmux"
 
-// terminal is one shell in a detached tmux session of a tmux server of its
-// own.
+// terminal is one shell in a real pseudo-terminal (testenv.Terminal).
 type terminal struct {
-	t      *testing.T
-	tmux   string
-	socket string
+	*testenv.Terminal
+	t *testing.T
 }
 
-// startShell starts argv in dir in a new tmux server with the environment
-// env, in a 200x50 terminal. The server is killed when the test ends.
+// startShell starts argv in dir in a 200x50 terminal with the environment
+// env, and no shell history (a shell writing it while the test's folders
+// are removed makes the removal fail).
 func startShell(t *testing.T, env []string, dir string, argv ...string) *terminal {
 	t.Helper()
-	tm := &terminal{t: t, tmux: testenv.NeedCommand(t, "tmux", tmuxHint), socket: filepath.Join(t.TempDir(), "tmux.sock")}
-	args := append([]string{"-f", "/dev/null", "new-session", "-d", "-s", "main", "-c", dir, "-x", "200", "-y", "50"}, argv...)
-	// No shell history: a shell writing it while the test's folders are
-	// removed makes the removal fail.
 	env = append(env[:len(env):len(env)], "HISTFILE=", "fish_history=")
-	if out, err := tm.command(env, args...).CombinedOutput(); err != nil {
-		t.Fatalf("tmux new-session: %v\n%s", err, out)
-	}
-	t.Cleanup(tm.stop)
-	// Keep the pane of a shell that exits, to show why.
-	tm.run("set-option", "-t", "main", "remain-on-exit", "on")
-	return tm
-}
-
-// stop ends the shell, waiting for it to write its history and exit
-// before the home folder is removed, and then the tmux server.
-func (tm *terminal) stop() {
-	_ = tm.command(nil, "send-keys", "-t", "main", "C-c").Run()
-	_ = tm.command(nil, "send-keys", "-t", "main", "-l", "exit").Run()
-	_ = tm.command(nil, "send-keys", "-t", "main", "Enter").Run()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		out, err := tm.command(nil, "display-message", "-p", "-t", "main", "#{pane_dead}").Output()
-		if err != nil || strings.TrimSpace(string(out)) == "1" {
-			break
-		}
-	}
-	_ = tm.command(nil, "kill-server").Run()
-	// Wait for the server (and the shell it ran) to be gone.
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if tm.command(nil, "list-sessions").Run() != nil {
-			break
-		}
-	}
-}
-
-func (tm *terminal) command(env []string, args ...string) *exec.Cmd {
-	cmd := exec.Command(tm.tmux, append([]string{"-S", tm.socket}, args...)...)
-	cmd.WaitDelay = 10 * time.Second
-	cmd.Env = env
-	if env == nil {
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	}
-	return cmd
-}
-
-func (tm *terminal) run(args ...string) string {
-	tm.t.Helper()
-	out, err := tm.command(nil, args...).CombinedOutput()
-	if err != nil {
-		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// typeLine types text and presses Enter.
-func (tm *terminal) typeLine(text string) {
-	tm.t.Helper()
-	tm.typeText(text)
-	tm.keys("Enter")
-}
-
-// typeText types text literally.
-func (tm *terminal) typeText(text string) {
-	tm.t.Helper()
-	tm.run("send-keys", "-t", "main", "-l", text)
-}
-
-// keys presses named keys (Enter, Escape, Tab, C-c, ...).
-func (tm *terminal) keys(keys ...string) {
-	tm.t.Helper()
-	tm.run(append([]string{"send-keys", "-t", "main"}, keys...)...)
-}
-
-// screen is what the terminal shows, with its scroll-back.
-func (tm *terminal) screen() string {
-	tm.t.Helper()
-	return tm.run("capture-pane", "-p", "-J", "-t", "main", "-S", "-500")
-}
-
-// waitFor waits until the screen matches re and returns the screen.
-func (tm *terminal) waitFor(re string) string {
-	tm.t.Helper()
-	rx := regexp.MustCompile(re)
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		s := tm.screen()
-		if rx.MatchString(s) {
-			return s
-		}
-		if time.Now().After(deadline) {
-			tm.t.Fatalf("the terminal did not show %q within %v; it shows:\n%s", re, waitTimeout, s)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return &terminal{Terminal: testenv.StartTerminal(t, env, dir, 200, 50, argv...), t: t}
 }
 
 // step types a command and waits for the marker line it prints last, so
@@ -140,8 +42,8 @@ func (tm *terminal) step(n int, command string) string {
 	tm.t.Helper()
 	marker := fmt.Sprintf("STEP-%d-DONE", n)
 	// Split so that the command line itself does not match.
-	tm.typeLine(command + "; echo STEP-" + fmt.Sprint(n) + "-DONE")
-	return tm.waitFor("(?m)^" + marker)
+	tm.TypeLine(command + "; echo STEP-" + fmt.Sprint(n) + "-DONE")
+	return tm.WaitFor("(?m)^" + marker)
 }
 
 // world is a sandboxed home with sesame on PATH, the file backend, a key
@@ -321,19 +223,19 @@ func TestPicker(t *testing.T) {
 	tm := startShell(t, w.env, w.home, bash, "--norc", "--noprofile")
 	tm.step(1, `eval "$(sesame shell-init bash)"`)
 
-	tm.typeLine("sesame use")
-	s := tm.waitFor(`(?m)^> base`)
+	tm.TypeLine("sesame use")
+	s := tm.WaitFor(`(?m)^> base`)
 	for _, want := range []string{"profile> ", "PROFILE  ACCOUNT", "dev      123456789012  admin  role", "2/2"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the picker lacks %q:\n%s", want, s)
 		}
 	}
-	tm.typeText("dv")
-	tm.waitFor(`(?s)> dev .*1/2`)
-	tm.keys("Enter")
+	tm.TypeText("dv")
+	tm.WaitFor(`(?s)> dev .*1/2`)
+	tm.Keys("Enter")
 	// Wait for sesame to finish before typing on: a line typed while the
 	// picker still holds the terminal would go to it, not to the shell.
-	tm.waitFor(`(?m)AWS_PROFILE=sesame-dev \(profile dev\).*\n.*[#$] $`)
+	tm.WaitFor(`(?m)AWS_PROFILE=sesame-dev \(profile dev\).*\n.*[#$] $`)
 	s = tm.step(2, `echo "P=$AWS_PROFILE"`)
 	if !regexp.MustCompile(`(?m)^P=sesame-dev$`).MatchString(s) {
 		t.Errorf("the picked profile was not used:\n%s", s)
@@ -343,10 +245,10 @@ func TestPicker(t *testing.T) {
 	}
 
 	// Esc cancels: status 130, the shell unchanged.
-	tm.typeLine(`sesame use; echo "rc=$? P=$AWS_PROFILE"`)
-	tm.waitFor(`(?m)^> dev`) // starts on the profile in use
-	tm.keys("Escape")
-	s = tm.waitFor(`(?m)^rc=130 P=sesame-dev$`)
+	tm.TypeLine(`sesame use; echo "rc=$? P=$AWS_PROFILE"`)
+	tm.WaitFor(`(?m)^> dev`) // starts on the profile in use
+	tm.Keys("Escape")
+	s = tm.WaitFor(`(?m)^rc=130 P=sesame-dev$`)
 	if !strings.Contains(s, "sesame: canceled") {
 		t.Errorf("no cancel message:\n%s", s)
 	}
@@ -354,10 +256,10 @@ func TestPicker(t *testing.T) {
 	// export under $(...): the picker is on the terminal, the data in the
 	// variable. Ctrl-C cancels too.
 	tm.step(3, "sesame use --unset")
-	tm.typeLine(`X="$(sesame export --format json)"; echo "rc=$? len=${#X}"`)
-	tm.waitFor(`(?m)^> base`)
-	tm.keys("C-c")
-	tm.waitFor(`(?m)^rc=130 len=0$`)
+	tm.TypeLine(`X="$(sesame export --format json)"; echo "rc=$? len=${#X}"`)
+	tm.WaitFor(`(?m)^> base`)
+	tm.Keys("C-c")
+	tm.WaitFor(`(?m)^rc=130 len=0$`)
 }
 
 // TestBashCompletion: after loading sesame completion bash, Tab completes
@@ -373,16 +275,16 @@ func TestBashCompletion(t *testing.T) {
 	tm := startShell(t, w.env, w.home, bash, "--norc", "--noprofile")
 	tm.step(1, "source "+bashCompletion+`; source <(sesame completion bash); eval "$(sesame shell-init bash)"`)
 
-	tm.typeText("sesame exp")
-	tm.keys("Tab")
-	tm.waitFor(`(?m)sesame export\s*$`)
-	tm.typeText("d")
-	tm.keys("Tab")
-	tm.waitFor(`(?m)sesame export dev\s*$`)
-	tm.keys("C-c")
+	tm.TypeText("sesame exp")
+	tm.Keys("Tab")
+	tm.WaitFor(`(?m)sesame export\s*$`)
+	tm.TypeText("d")
+	tm.Keys("Tab")
+	tm.WaitFor(`(?m)sesame export dev\s*$`)
+	tm.Keys("C-c")
 
-	tm.typeText("sesame use b")
-	tm.keys("Tab")
-	tm.waitFor(`(?m)sesame use base\s*$`)
-	tm.keys("C-c")
+	tm.TypeText("sesame use b")
+	tm.Keys("Tab")
+	tm.WaitFor(`(?m)sesame use base\s*$`)
+	tm.Keys("C-c")
 }
