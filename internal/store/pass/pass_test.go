@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +24,10 @@ const helperEnv = "SESAME_PASS_TEST_HELPER"
 
 // Exit codes of the helper process.
 const (
-	exitOK          = 0
-	exitFailed      = 1
-	exitNotFound    = 3
-	exitLocked      = 4
-	exitUnavailable = 5
+	exitOK          = testenv.BackendOK
+	exitNotFound    = testenv.BackendNotFound
+	exitLocked      = testenv.BackendLocked
+	exitUnavailable = testenv.BackendUnavailable
 )
 
 const (
@@ -50,50 +48,7 @@ func TestMain(m *testing.M) {
 func runHelper(op string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	verb, name, _ := strings.Cut(op, " ")
-	err := func() error {
-		b, err := pass.New(os.LookupEnv)
-		if err != nil {
-			return err
-		}
-		switch verb {
-		case "set":
-			data, err := io.ReadAll(os.Stdin)
-			if err != nil {
-				return err
-			}
-			return b.Set(ctx, name, data)
-		case "get":
-			data, err := b.Get(ctx, name)
-			if err != nil {
-				return err
-			}
-			_, err = os.Stdout.Write(data)
-			return err
-		case "list":
-			names, err := b.List(ctx)
-			for _, n := range names {
-				fmt.Println(n)
-			}
-			return err
-		case "remove":
-			return b.Remove(ctx, name)
-		}
-		return fmt.Errorf("unknown helper operation %q", op)
-	}()
-	if err == nil {
-		return exitOK
-	}
-	fmt.Fprintln(os.Stderr, "helper:", err)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return exitNotFound
-	case errors.Is(err, store.ErrLocked):
-		return exitLocked
-	case errors.Is(err, store.ErrUnavailable):
-		return exitUnavailable
-	}
-	return exitFailed
+	return testenv.BackendOp(ctx, func() (store.Backend, error) { return pass.New(os.LookupEnv) }, op)
 }
 
 // passStore is a password store in a temporary folder, encrypted for a

@@ -3,8 +3,6 @@ package secretservice_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -25,11 +23,10 @@ const helperTimeoutEnv = "SESAME_SECRETSERVICE_TEST_TIMEOUT"
 
 // Exit codes of the helper process.
 const (
-	exitOK          = 0
-	exitFailed      = 1
-	exitNotFound    = 3
-	exitLocked      = 4
-	exitUnavailable = 5
+	exitOK          = testenv.BackendOK
+	exitNotFound    = testenv.BackendNotFound
+	exitLocked      = testenv.BackendLocked
+	exitUnavailable = testenv.BackendUnavailable
 )
 
 func TestMain(m *testing.M) {
@@ -49,51 +46,7 @@ func runHelper(op string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	verb, name, _ := strings.Cut(op, " ")
-	err := func() error {
-		b, err := secretservice.New(os.LookupEnv)
-		if err != nil {
-			return err
-		}
-		defer b.Close()
-		switch verb {
-		case "set":
-			data, err := io.ReadAll(os.Stdin)
-			if err != nil {
-				return err
-			}
-			return b.Set(ctx, name, data)
-		case "get":
-			data, err := b.Get(ctx, name)
-			if err != nil {
-				return err
-			}
-			_, err = os.Stdout.Write(data)
-			return err
-		case "list":
-			names, err := b.List(ctx)
-			for _, n := range names {
-				fmt.Println(n)
-			}
-			return err
-		case "remove":
-			return b.Remove(ctx, name)
-		}
-		return fmt.Errorf("unknown helper operation %q", op)
-	}()
-	if err == nil {
-		return exitOK
-	}
-	fmt.Fprintln(os.Stderr, "helper:", err)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return exitNotFound
-	case errors.Is(err, store.ErrLocked):
-		return exitLocked
-	case errors.Is(err, store.ErrUnavailable):
-		return exitUnavailable
-	}
-	return exitFailed
+	return testenv.BackendOp(ctx, func() (store.Backend, error) { return secretservice.New(os.LookupEnv) }, op)
 }
 
 func envLookup(env map[string]string) func(string) (string, bool) {
