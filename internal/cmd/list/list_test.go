@@ -3,6 +3,7 @@ package list
 import (
 	"context"
 	"flag"
+	"github.com/sesamehq/sesame/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,19 +48,7 @@ func fixtureStore(t *testing.T) func(context.Context) (*store.Store, error) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	testenv.Golden(t, name, got, *update)
 }
 
 func TestListFormats(t *testing.T) {

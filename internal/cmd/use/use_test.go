@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/sesamehq/sesame/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -364,22 +365,7 @@ func newOpts(t *testing.T, shell string, env map[string]string, g *fakeGetter) (
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	testenv.Golden(t, name, got, *update)
 }
 
 // TestShellCodeGolden pins the code printed for each shell and mode;
