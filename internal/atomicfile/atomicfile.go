@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -21,7 +23,33 @@ import (
 // permission bits; a new one gets perm. Missing parent folders are created
 // with mode 0700. When path is a symbolic link the file it points to is
 // replaced and the link is kept (dotfile managers link ~/.aws/config).
-func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
+//
+// The temporary file is created 0600 (O_EXCL) and gets the final mode only
+// after its data is written and synced, just before the rename, so the data
+// is never readable by others while it is being written, and a writer killed
+// half-way leaves a 0600 file. Such leftovers (named
+// ".NAME.tmp-sesame-PID-RANDOM") are removed by the next write into the same
+// folder once they are stale: older than StaleAfter with their writer gone,
+// or older than StaleAlways. Other tools' files are never touched.
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	return write(path, data, perm, nil)
+}
+
+// Temporaries of a writer that has exited are removed after StaleAfter, any
+// temporary after StaleAlways (a process id may be reused, or belong to
+// another PID namespace).
+const (
+	StaleAfter  = time.Minute
+	StaleAlways = time.Hour
+)
+
+// tmpMarker follows ".NAME" in the name of every temporary file WriteFile
+// creates; the writer's process id and a random part follow it.
+const tmpMarker = ".tmp-sesame-"
+
+// write is WriteFile; afterData, when not nil, runs once the data is in the
+// temporary file, before its mode changes (tests kill the writer there).
+func write(path string, data []byte, perm fs.FileMode, afterData func(tmp string)) (err error) {
 	target, err := resolveLink(path)
 	if err != nil {
 		return err
@@ -37,7 +65,9 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	sweep(dir, time.Now())
+	// os.CreateTemp opens with O_CREATE|O_EXCL and mode 0600.
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+tmpMarker+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return err
 	}
@@ -47,13 +77,16 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
 	if _, err = tmp.Write(data); err != nil {
 		return err
 	}
 	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if afterData != nil {
+		afterData(tmp.Name())
+	}
+	if err = tmp.Chmod(mode); err != nil {
 		return err
 	}
 	if err = tmp.Close(); err != nil {
@@ -67,6 +100,47 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// sweep removes the stale temporaries WriteFile left in dir (see
+// WriteFile). It is best effort: errors are ignored.
+func sweep(dir string, now time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, ok := tmpOwner(e.Name())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		age := now.Sub(fi.ModTime())
+		if age > StaleAlways || (age > StaleAfter && pid != os.Getpid() && !processAlive(pid)) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// tmpOwner returns the process id in the name of one of WriteFile's
+// temporaries, ".NAME.tmp-sesame-PID-RANDOM", and whether name is one.
+func tmpOwner(name string) (int, bool) {
+	i := strings.LastIndex(name, tmpMarker)
+	if i < 1 || name[0] != '.' {
+		return 0, false
+	}
+	pidStr, random, ok := strings.Cut(name[i+len(tmpMarker):], "-")
+	if !ok || random == "" || strings.Trim(random, "0123456789") != "" {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(pidStr)
+	if err != nil || pid <= 0 || strconv.Itoa(pid) != pidStr {
+		return 0, false
+	}
+	return pid, true
 }
 
 // LockTimeout is how long Lock waits for another holder of the lock.
