@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sesamehq/sesame/internal/atomicfile"
@@ -48,7 +49,16 @@ func CachePath(home string, s Session) string {
 // ReadCLICache reads the AWS CLI's cached token for the session. A missing
 // file is (zero, false, nil); an unreadable or damaged one is an error.
 func ReadCLICache(home string, s Session) (CLIToken, bool, error) {
-	path := CachePath(home, s)
+	t, found, err := readCLIFile(CachePath(home, s))
+	if err != nil || !found || t.AccessToken == "" || t.ExpiresAt.IsZero() {
+		return CLIToken{}, false, err
+	}
+	return t, true, nil
+}
+
+// readCLIFile reads a cache file as it is, whatever fields it lacks. A
+// missing file is (zero, false, nil).
+func readCLIFile(path string) (CLIToken, bool, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return CLIToken{}, false, nil
@@ -61,15 +71,20 @@ func ReadCLICache(home string, s Session) (CLIToken, bool, error) {
 		return CLIToken{}, false, fmt.Errorf("the AWS CLI's SSO cache %s is not JSON; delete it or run aws sso login", path)
 	}
 	str := func(k string) string { v, _ := m[k].(string); return v }
-	t := CLIToken{
+	return CLIToken{
 		StartURL: str("startUrl"), Region: str("region"), AccessToken: str("accessToken"), ExpiresAt: parseCLITime(m["expiresAt"]),
 		ClientID: str("clientId"), ClientSecret: str("clientSecret"), RegistrationExpiresAt: parseCLITime(m["registrationExpiresAt"]),
 		RefreshToken: str("refreshToken"),
-	}
-	if t.AccessToken == "" || t.ExpiresAt.IsZero() {
-		return CLIToken{}, false, nil
-	}
-	return t, true, nil
+	}, true, nil
+}
+
+// BelongsTo reports whether the cached token is a sign-in to s: the same
+// start URL and, when the file names one, the same region. The cache file
+// name alone does not say it (an sso-session renamed, or pointed at
+// another start URL, keeps its file name).
+func (t CLIToken) BelongsTo(s Session) bool {
+	return t.StartURL != "" && strings.TrimSuffix(t.StartURL, "/") == strings.TrimSuffix(s.StartURL, "/") &&
+		(t.Region == "" || t.Region == s.Region)
 }
 
 // WriteCLICache writes the token in the AWS CLI's format, mode 0600, keeping

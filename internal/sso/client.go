@@ -107,18 +107,17 @@ func (c *Client) Token(ctx context.Context, s Session, profile string) (string, 
 	case t.ExpiresAt.Sub(c.Now()) > refreshBefore:
 		c.debug("using sesame's SSO token", "session", s.Key(), "expires", t.ExpiresAt)
 		return t.AccessToken, nil
-	case t.RefreshToken != "" && t.RegistrationExpiresAt.After(c.Now()):
-		nt, rerr := c.refresh(ctx, s, t)
-		if rerr == nil {
-			if err := st.SetToken(ctx, nt); err != nil {
-				return "", err
-			}
-			if nt.Shared {
-				_ = c.Share(ctx, s, nt) // keep the AWS CLI's copy current
-			}
+	default:
+		// Refreshed with sesame's refresh token, or taken from the AWS
+		// CLI's cache when another tool refreshed the shared sign-in
+		// (clishare.go).
+		nt, ok, rerr := c.renew(ctx, st, s, t)
+		if rerr != nil {
+			return "", rerr
+		}
+		if ok {
 			return nt.AccessToken, nil
 		}
-		c.debug("SSO token refresh failed", "session", s.Key(), "error", rerr)
 		if t.ExpiresAt.Sub(c.Now()) > time.Minute {
 			return t.AccessToken, nil
 		}
@@ -127,7 +126,7 @@ func (c *Client) Token(ctx context.Context, s Session, profile string) (string, 
 	if err != nil {
 		return "", err
 	}
-	if ok && ct.ExpiresAt.Sub(c.Now()) > time.Minute {
+	if ok && (ct.StartURL == "" || ct.BelongsTo(s)) && ct.ExpiresAt.Sub(c.Now()) > time.Minute {
 		c.debug("using the AWS CLI's SSO token", "session", s.Key(), "expires", ct.ExpiresAt)
 		return ct.AccessToken, nil
 	}
@@ -319,7 +318,9 @@ func (c *Client) deviceFlow(ctx context.Context, oidc OIDCAPI, s Session, reg st
 }
 
 // Logout signs out at the portal (best effort) and deletes sesame's token
-// of the session, and the AWS CLI's cache file when sesame wrote it.
+// of the session, and the AWS CLI's cache file of the session when sesame
+// wrote it or it holds a sign-in to the session's start URL, whatever the
+// last sign-in's flags (that sign-in is signed out at the portal too).
 func (c *Client) Logout(ctx context.Context, s Session) error {
 	st, err := c.Store(ctx)
 	if err != nil {
@@ -330,27 +331,18 @@ func (c *Client) Logout(ctx context.Context, s Session) error {
 		return err
 	}
 	if err == nil && t.AccessToken != "" && t.ExpiresAt.After(c.Now()) {
-		if portal, perr := c.NewPortal(ctx, s.Region); perr == nil {
-			if _, lerr := portal.Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(t.AccessToken)}); lerr != nil {
-				c.debug("portal logout failed", "session", s.Key(), "error", lerr)
-			}
-		}
+		c.portalLogout(ctx, s, t.AccessToken)
 	}
 	if err := st.RemoveToken(ctx, s.Key()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if t.Shared {
-		return RemoveCLICache(c.Home, s)
-	}
-	return nil
+	return c.logoutCLICache(ctx, s, t.Shared, t.AccessToken)
 }
 
 // Share writes the token to the AWS CLI's cache, so that the AWS CLI,
 // boto3 and the SDKs use this sign-in, and remembers that it did.
 func (c *Client) Share(ctx context.Context, s Session, t store.Token) error {
-	ct := CLIToken{StartURL: s.StartURL, Region: s.Region, AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt,
-		ClientID: t.ClientID, ClientSecret: t.ClientSecret, RegistrationExpiresAt: t.RegistrationExpiresAt, RefreshToken: t.RefreshToken}
-	if err := WriteCLICache(c.Home, s, ct); err != nil {
+	if err := WriteCLICache(c.Home, s, cliToken(s, t)); err != nil {
 		return fmt.Errorf("cannot write the AWS CLI's SSO cache: %w", err)
 	}
 	st, err := c.Store(ctx)
