@@ -165,8 +165,8 @@ func profileList(names []string) string {
 }
 
 // checkFileModes: the credentials file, the AWS CLI's SSO cache files and
-// sesame's vault and folders are private; the config file is not writable
-// by everyone. Not on Windows, where modes say nothing.
+// sesame's vault and folders are private (checkWritable checks the config
+// file and the AWS folders). Not on Windows, where modes say nothing.
 func checkFileModes(_ context.Context, e *Env) []Line {
 	if e.GOOS == "windows" {
 		return []Line{ok("file modes are not checked on Windows")}
@@ -196,9 +196,7 @@ func checkFileModes(_ context.Context, e *Env) []Line {
 		lines = append(lines, fail(fix, "%s is %s (mode %04o)", e.show(path), how, mode))
 	}
 	private(e.Paths.Credentials, false)
-	if fi, err := os.Stat(e.Paths.Config); err == nil && fi.Mode().Perm()&0o002 != 0 {
-		lines = append(lines, fail("chmod go-w "+e.show(e.Paths.Config), "%s is writable by everyone (mode %04o)", e.show(e.Paths.Config), fi.Mode().Perm()))
-	}
+	// The config file's write bits are checkWritable's.
 	cacheFiles, _ := filepath.Glob(filepath.Join(e.Home, ".aws", "sso", "cache", "*.json"))
 	sort.Strings(cacheFiles)
 	for _, f := range cacheFiles {

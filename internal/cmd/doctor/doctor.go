@@ -211,6 +211,7 @@ func Checks() []Check {
 		{"files", checkFiles},
 		{"plaintext-keys", checkPlaintextKeys},
 		{"file-modes", checkFileModes},
+		{"writable", checkWritable},
 		{"profiles", checkProfiles},
 		{"sso-sessions", checkSSOSessions},
 		{"store", checkStore},
@@ -241,7 +242,10 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *Options) error
   - the config and shared credentials files parse (FILE:LINE when not)
   - no plain-text long-term keys in the shared credentials file
   - file modes: the credentials file, the AWS CLI's SSO cache and sesame's
-    folders are private; the config file is not writable by everyone
+    folders are private; only you can write the config file, ~/.aws (and
+    the folders of AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE) and the
+    cache folders under it (sso, cli, login): group write on the config
+    is code execution as you through credential_process
   - no profile's source_profile, include_profile or sso_session is missing
     or circular
   - each sso-session's region matches its start URL's region

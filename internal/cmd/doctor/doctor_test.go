@@ -118,13 +118,13 @@ func newEnv(t *testing.T, s setup) *Env {
 				t.Fatal(err)
 			}
 		}
-		if err := os.Chmod(path, mode.Perm()); err != nil {
+		if err := os.Chmod(path, mode&(fs.ModePerm|fs.ModeSticky)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	env := map[string]string{}
 	for k, v := range s.env {
-		env[k] = v
+		env[k] = strings.ReplaceAll(v, "$HOME", home)
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	sts := s.sts
@@ -325,8 +325,6 @@ func TestBroken(t *testing.T) {
 			},
 			want: "fail ~/.aws/credentials is readable by others (mode 0644)\n" +
 				"  fix: chmod 600 ~/.aws/credentials\n" +
-				"fail ~/.aws/config is writable by everyone (mode 0666)\n" +
-				"  fix: chmod go-w ~/.aws/config\n" +
 				"fail ~/.aws/sso/cache/" + (sso.Session{Name: "corp"}).CacheFile() + " is readable by others (mode 0640)\n" +
 				"  fix: chmod 600 ~/.aws/sso/cache/" + (sso.Session{Name: "corp"}).CacheFile() + "\n" +
 				"fail ~/.local/share/sesame is readable by others (mode 0755)\n" +
@@ -337,7 +335,55 @@ func TestBroken(t *testing.T) {
 				"  fix: chmod 700 ~/.local/state/sesame\n",
 		},
 		{
-			name: "group-readable config is fine", check: "file-modes",
+			name: "config writable by everyone", check: "writable",
+			setup: func(s *setup) { s.modes[".aws/config"] = 0o666 },
+			want: "fail ~/.aws/config is writable by everyone (mode 0666): others can set a credential_process that runs as you\n" +
+				"  fix: chmod go-w ~/.aws/config\n",
+		},
+		{
+			name: "config and ~/.aws writable by the group", check: "writable",
+			setup: func(s *setup) {
+				s.modes[".aws"] = fs.ModeDir | 0o775
+				s.modes[".aws/config"] = 0o664
+			},
+			want: "fail ~/.aws is writable by its group (mode 0775): others can replace the files in it\n" +
+				"  fix: chmod 700 ~/.aws\n" +
+				"fail ~/.aws/config is writable by its group (mode 0664): others can set a credential_process that runs as you\n" +
+				"  fix: chmod go-w ~/.aws/config\n",
+		},
+		{
+			name: "cache folders writable by others", check: "writable",
+			setup: func(s *setup) {
+				s.modes[".aws/sso/cache"] = fs.ModeDir | 0o777
+				s.modes[".aws/cli"] = fs.ModeDir | 0o770
+				s.modes[".aws/cli/cache"] = fs.ModeDir | 0o700
+				s.modes[".aws/login/cache"] = fs.ModeDir | 0o1777
+			},
+			want: "fail ~/.aws/sso/cache is writable by everyone (mode 0777): others can plant cached credentials or sign-ins in it\n" +
+				"  fix: chmod 700 ~/.aws/sso/cache\n" +
+				"fail ~/.aws/cli is writable by its group (mode 0770): others can replace the files in it\n" +
+				"  fix: chmod 700 ~/.aws/cli\n" +
+				"fail ~/.aws/login/cache is writable by everyone (mode 0777): others can plant cached credentials or sign-ins in it\n" +
+				"  fix: chmod 700 ~/.aws/login/cache\n",
+		},
+		{
+			name: "files elsewhere: their folders, sticky ones excepted", check: "writable",
+			setup: func(s *setup) {
+				s.env = map[string]string{"AWS_CONFIG_FILE": "$HOME/tmp/config", "AWS_SHARED_CREDENTIALS_FILE": "$HOME/shared/credentials"}
+				s.modes["shared"] = fs.ModeDir | 0o775
+				s.modes["shared/credentials"] = 0o600
+				s.modes["tmp"] = fs.ModeDir | 0o777 | fs.ModeSticky
+			},
+			want: "fail ~/shared is writable by its group (mode 0775): others can replace the files in it\n" +
+				"  fix: chmod go-w ~/shared\n",
+		},
+		{
+			name: "group-readable config is fine", check: "writable",
+			setup: func(s *setup) { s.modes[".aws/config"] = 0o644 },
+			want:  "ok   only you can write the config file and the folders of the AWS files and caches\n",
+		},
+		{
+			name: "group-readable config is fine for file-modes", check: "file-modes",
 			setup: func(s *setup) { s.modes[".aws/config"] = 0o644 },
 			want:  "ok   file modes: the credentials file, the AWS CLI's SSO cache and sesame's folders are private\n",
 		},
