@@ -171,8 +171,11 @@ func checkKeyPair(id, secret string) error {
 	case strings.HasPrefix(id, "ASIA"):
 		return cmdutil.WithHint(errors.New("that is a temporary access key (ASIA...): it needs a session token and expires"),
 			"store a long-term key (AKIA...) instead")
-	case len(secret) < 16 || strings.ContainsAny(secret, " \t"):
-		return errors.New("that does not look like a secret access key")
+	case !store.ValidSecretAccessKey(secret):
+		return cmdutil.WithHint(errors.New("that does not look like a secret access key: it holds a space, a control character or a line break; nothing was stored"),
+			"give the secret access key exactly as IAM showed it, on one line")
+	case len(secret) < 16:
+		return errors.New("that does not look like a secret access key: it is too short; nothing was stored")
 	}
 	return nil
 }

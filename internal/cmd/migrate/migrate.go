@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -222,6 +223,10 @@ func examine(ctx context.Context, st *store.Store, s *awsconfig.Section, now tim
 		return c, "aws_access_key_id does not look like an access key id", nil
 	case secret.Value == "":
 		return c, "aws_secret_access_key is empty", nil
+	case strings.Contains(secret.Value, "\n"):
+		return c, fmt.Sprintf("aws_secret_access_key continues on an indented line (line %d), so it is several lines; correct it by hand", secret.EndLine), nil
+	case !store.ValidSecretAccessKey(secret.Value):
+		return c, "aws_secret_access_key holds a space or a control character; correct it by hand", nil
 	}
 	c = candidate{profile: s.Name, keys: store.KeyPair{Profile: s.Name, AccessKeyID: id.Value, SecretAccessKey: secret.Value, Added: now}}
 	stored, err := st.Keys(ctx, s.Name)
