@@ -173,3 +173,35 @@ func assignNames(wants []want, taken map[string]bool, ours map[string]pair, keep
 		used[w.Name] = true
 	}
 }
+
+// oneLine reports whether v can be written as a value of the config file
+// as it is: not empty, on one line, no control character, no space at
+// either end (botocore would strip it).
+func oneLine(v string) bool {
+	return v != "" && strings.IndexFunc(v, unicode.IsControl) < 0 && strings.TrimSpace(v) == v
+}
+
+// writable returns accounts without the roles (and accounts) that no
+// profile can name: a role name or account id that is not one line of
+// printable text. warn is told of each, so that one odd name costs that
+// role its profile, not the whole run. accounts is not changed.
+func writable(accounts []store.ListedAccount, warn func(format string, args ...any)) []store.ListedAccount {
+	out := make([]store.ListedAccount, 0, len(accounts))
+	for _, a := range accounts {
+		if !oneLine(a.ID) {
+			warn("skipped account %q (%q): its id is not one line of printable text, so no profile can name it", a.ID, a.Name)
+			continue
+		}
+		roles := make([]string, 0, len(a.Roles))
+		for _, r := range a.Roles {
+			if !oneLine(r) {
+				warn("skipped role %q of account %s (%q): its name is not one line of printable text, so no profile can name it", r, a.ID, a.Name)
+				continue
+			}
+			roles = append(roles, r)
+		}
+		a.Roles = roles
+		out = append(out, a)
+	}
+	return out
+}

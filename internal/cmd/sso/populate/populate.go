@@ -146,6 +146,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if len(accounts) == 0 {
 		opts.IO.Warnf("the sign-in to %s reaches no account", s.Describe())
 	}
+	accounts = writable(accounts, opts.IO.Warnf)
 	po := planOptions{Session: s.Name, Region: opts.Region, Prune: opts.Prune, Namer: namer, Paths: cfg.Paths, Credentials: cfg.CredentialsFile}
 
 	if opts.DryRun {

@@ -584,3 +584,50 @@ func TestNewCmdPopulateFlags(t *testing.T) {
 		t.Errorf("defaults %+v", got)
 	}
 }
+
+// TestPopulateSkipsUnwritableNames: a role whose name holds a line break
+// or another control character, and an account whose id does, cannot be a
+// profile; each is skipped with a warning and every other profile is
+// written, the cached listing included (a second run says the same).
+func TestPopulateSkipsUnwritableNames(t *testing.T) {
+	t.Parallel()
+	accounts := []store.ListedAccount{
+		{ID: "100000000001", Name: "acct-001", Roles: []string{"Admin", "Evil\nrole", "Bell\x07"}},
+		{ID: "10000000000\n2", Name: "acct-002", Roles: []string{"Admin"}},
+		{ID: "100000000003", Name: "acct\x1b-003", Roles: []string{" Padded", "ReadOnly"}},
+	}
+	e := newEnv(t, handWritten, accounts)
+	for run := 1; run <= 2; run++ {
+		e.mustRun(nil)
+		got := e.config()
+		want := handWritten + `
+[profile acct--003/ReadOnly]
+sso_session = corp
+sso_account_id = 100000000003
+sso_role_name = ReadOnly
+sesame_generated = corp
+
+[profile acct-001/Admin-100000000001]
+sso_session = corp
+sso_account_id = 100000000001
+sso_role_name = Admin
+sesame_generated = corp
+`
+		if got != want {
+			t.Fatalf("run %d: config:\n%s\nwant:\n%s", run, got, want)
+		}
+		for _, w := range []string{
+			`sesame: skipped role "Evil\nrole" of account 100000000001 ("acct-001"): its name is not one line of printable text, so no profile can name it` + "\n",
+			`sesame: skipped role "Bell\a" of account 100000000001 ("acct-001"): its name is not one line of printable text, so no profile can name it` + "\n",
+			`sesame: skipped account "10000000000\n2" ("acct-002"): its id is not one line of printable text, so no profile can name it` + "\n",
+			`sesame: skipped role " Padded" of account 100000000003 ("acct\x1b-003"): its name is not one line of printable text, so no profile can name it` + "\n",
+		} {
+			if !strings.Contains(e.errOut.String(), w) {
+				t.Errorf("run %d: stderr lacks %q:\n%s", run, w, e.errOut)
+			}
+		}
+	}
+	if !strings.Contains(e.errOut.String(), "0 added, 0 updated, 0 removed") {
+		t.Errorf("second run: %s", e.errOut)
+	}
+}
