@@ -156,6 +156,7 @@ func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"need":           cmdNeed,
 		"fakesso":        cmdFakeSSO,
 		"ssocalls":       cmdSSOCalls,
+		"ssoerrors":      cmdSSOErrors,
 		"ssorevoke":      cmdSSORevoke,
 		"ssoreset":       cmdSSOReset,
 		"ssoexpire":      cmdSSOExpire,

@@ -24,6 +24,9 @@ import (
 //	ssocalls OP[:GRANT] N
 //	    assert the fake answered OP (e.g. GetRoleCredentials,
 //	    CreateToken:refresh_token) exactly N times.
+//	ssoerrors CODE N
+//	    assert the fake answered the error CODE (e.g.
+//	    InvalidGrantException) exactly N times.
 //	ssorevoke
 //	    make every refresh token invalid.
 //	ssoreset
@@ -87,6 +90,26 @@ func cmdSSOCalls(ts *testscript.TestScript, neg bool, args []string) {
 			log = append(log, fmt.Sprintf("%s %s %d %s", r.Op, r.GrantType, r.Status, r.ErrorCode))
 		}
 		ts.Fatalf("ssocalls: %s answered %d times, want %d; log:\n%s", args[0], got, want, strings.Join(log, "\n"))
+	}
+}
+
+func cmdSSOErrors(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ssoerrors CODE N")
+	}
+	s := needSSO(ts, "ssoerrors")
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	got := 0
+	var log []string
+	for _, r := range s.Requests() {
+		if r.ErrorCode == args[0] {
+			got++
+		}
+		log = append(log, fmt.Sprintf("%s %s %d %s", r.Op, r.GrantType, r.Status, r.ErrorCode))
+	}
+	if got != want {
+		ts.Fatalf("ssoerrors: %s answered %d times, want %d; log:\n%s", args[0], got, want, strings.Join(log, "\n"))
 	}
 }
 
