@@ -18,6 +18,7 @@ import (
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // Client is the part of the IAM Identity Center client the wizard uses;
@@ -352,7 +353,7 @@ func (w *wizard) signInAndList(ctx context.Context, client Client) ([]store.List
 					"run sesame configure sso again; or sign in with: sesame sso login --device-code --sso-session "+s.Name)
 			}
 			token, fresh = t.AccessToken, true
-			w.opts.IO.Warnf("signed in to %s until %s", s.Describe(), t.ExpiresAt.Local().Format(time.DateTime))
+			w.opts.IO.Warnf("signed in to %s until %s", s.Describe(), timefmt.At(t.ExpiresAt, w.now()))
 		}
 		accounts, err := w.list(ctx, client, token)
 		if errors.Is(err, populate.ErrUnauthorized) && !fresh && try == 0 {
@@ -405,13 +406,18 @@ func (w *wizard) list(ctx context.Context, client Client, token string) ([]store
 	return out, nil
 }
 
+// now is the wizard's clock.
+func (w *wizard) now() time.Time {
+	if w.opts.Now == nil {
+		return time.Now()
+	}
+	return w.opts.Now()
+}
+
 // progress shows the listing's progress on one line of stderr (a
 // terminal), at most ten times a second; stop erases the line.
 func (w *wizard) progress(l *populate.Lister) (stop func()) {
-	now := w.opts.Now
-	if now == nil {
-		now = time.Now
-	}
+	now := w.now
 	var last time.Time
 	shown := false
 	l.Progress = func(p populate.Progress) {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -26,6 +27,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // Options are the inputs of `sesame export`.
@@ -40,6 +42,8 @@ type Options struct {
 	// Config loads the AWS files; used to warn when --write targets a
 	// profile that botocore resolves some other way.
 	Config func() (*awsconfig.Config, error)
+	// Now is the clock (for the time left in --write's message).
+	Now func() time.Time
 
 	// Profile is the argument ("" when none).
 	Profile string
@@ -58,6 +62,7 @@ func NewCmdExport(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
 		ConfigPaths:   f.ConfigPaths,
 		Config:        f.Config,
+		Now:           f.Now,
 	}
 	cmd := &cobra.Command{
 		Use:   "export [PROFILE]",
@@ -255,8 +260,8 @@ func write(opts *Options, profile, section string, res creds.Result) error {
 		return cmdutil.WithHint(err, "check the file and its folder's permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere")
 	}
 	until := "long-term keys, no expiry"
-	if exp, ok := Expiration(res); ok {
-		until = "valid until " + exp
+	if res.CanExpire && !res.Expires.IsZero() {
+		until = "valid until " + timefmt.At(res.Expires, opts.Now())
 	}
 	opts.IO.Warnf("wrote the credentials of profile %s to [%s] in %s (%s)", profile, section, path, until)
 	return nil

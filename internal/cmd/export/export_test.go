@@ -89,6 +89,7 @@ func newOpts(t *testing.T, g *fakeGetter) (*Options, *bytes.Buffer, *bytes.Buffe
 		ConfigPaths: func() (awsconfig.Paths, error) { return paths, nil },
 		Config:      func() (*awsconfig.Config, error) { return awsconfig.Load(paths) },
 		Format:      FormatEnv,
+		Now:         func() time.Time { return time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC) },
 	}, out, errOut, paths
 }
 
@@ -444,7 +445,7 @@ func TestWrite(t *testing.T) {
 		if out.Len() != 0 {
 			t.Errorf("stdout = %q, want nothing", out)
 		}
-		wantMsg := "sesame: wrote the credentials of profile dev to [dev] in " + paths.Credentials + " (valid until 2026-11-21T11:00:00Z)\n"
+		wantMsg := "sesame: wrote the credentials of profile dev to [dev] in " + paths.Credentials + " (valid until 2026-11-21 11:00:00 UTC, 1h left)\n"
 		if errOut.String() != wantMsg {
 			t.Errorf("stderr = %q, want %q", errOut, wantMsg)
 		}

@@ -36,6 +36,7 @@ import (
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // MarkerEnv names the profile that `sesame use` switched the shell to; it
@@ -350,8 +351,8 @@ func useKeys(ctx context.Context, opts *Options, format, profile string) error {
 		return err
 	}
 	until := "long-term keys, no expiry"
-	if exp, ok := export.Expiration(res); ok {
-		until = "valid until " + exp + "; run sesame use --keys " + profile + " again then"
+	if res.CanExpire && !res.Expires.IsZero() {
+		until = "valid until " + timefmt.At(res.Expires, opts.Now()) + "; run sesame use --keys " + profile + " again then"
 	}
 	opts.IO.Warnf("temporary credentials of profile %s in the environment (%s)", profile, until)
 	return nil

@@ -454,7 +454,7 @@ func TestRun(t *testing.T) {
 		}, wantErr: "refusing to print secret credentials to a terminal", wantCode: 1},
 		{name: "keys", shell: "bash", set: func(o *Options) { o.Profile = "dev"; o.Keys = true },
 			wantOut:    []string{"export AWS_ACCESS_KEY_ID='ASIAEXAMPLESESSION01'\n", "export AWS_CREDENTIAL_EXPIRATION='2026-11-21T11:00:00Z'\n", "unset AWS_SECURITY_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE\n"},
-			wantStderr: []string{"temporary credentials of profile dev in the environment (valid until 2026-11-21T11:00:00Z"}},
+			wantStderr: []string{"temporary credentials of profile dev in the environment (valid until 2026-11-21 11:00:00 UTC, 1h left"}},
 		{name: "unset without an earlier switch keeps the region", shell: "fish", set: func(o *Options) { o.Unset = true },
 			wantOut: []string{"set -e AWS_PROFILE;\n", "set -e SESAME_USE_PROFILE;\n"}, notOut: []string{"AWS_REGION"}},
 	}

@@ -12,14 +12,17 @@ import (
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // Options are the inputs of `sesame sso login`.
 type Options struct {
-	IO           *iostreams.IOStreams
-	Config       func() (*awsconfig.Config, error)
-	Getenv       func(string) string
-	Client       func() (*sso.Client, error)
+	IO     *iostreams.IOStreams
+	Config func() (*awsconfig.Config, error)
+	Getenv func(string) string
+	Client func() (*sso.Client, error)
+	// Now is the clock.
+	Now          func() time.Time
 	LoginOptions func(deviceCode, noBrowser bool) sso.LoginOptions
 	// Sessions picks the sessions from the flags (shared.Sessions).
 	Sessions func(cfg *awsconfig.Config, getenv func(string) string, session, profile string, all bool) ([]sso.Session, error)
@@ -34,7 +37,7 @@ type Options struct {
 
 // NewCmdLogin builds the command; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, LoginOptions: f.SSOLoginOptions, Sessions: shared.Sessions}
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Now: f.Now, LoginOptions: f.SSOLoginOptions, Sessions: shared.Sessions}
 	cmd := &cobra.Command{
 		Use:   "login [--sso-session NAME | --profile P | --all]",
 		Short: "Sign in to IAM Identity Center",
@@ -94,7 +97,7 @@ func Run(ctx context.Context, opts *Options) error {
 			}
 			opts.IO.Warnf("wrote the sign-in to the AWS CLI's cache (%s)", sso.CachePath("~", s))
 		}
-		opts.IO.Warnf("signed in to %s until %s", s.Describe(), t.ExpiresAt.Local().Format(time.DateTime))
+		opts.IO.Warnf("signed in to %s until %s", s.Describe(), timefmt.At(t.ExpiresAt, opts.Now()))
 	}
 	return nil
 }
