@@ -47,12 +47,14 @@ import (
 	"github.com/sesamehq/sesame/internal/store/backends"
 )
 
-// NewFactory builds the Factory for a real run of the binary.
+// NewFactory builds the Factory for a real run of the binary. It takes
+// sesame's own secrets out of the process environment (see
+// takeSecretEnv): call it once, before anything starts a child.
 func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Factory {
 	ios := iostreams.System(os.Getenv)
 	f := &cmdutil.Factory{
 		IOStreams: ios,
-		LookupEnv: os.LookupEnv,
+		LookupEnv: takeSecretEnv(),
 		HomeDir:   homeDir,
 		Now:       time.Now,
 		Logger:    NewLogger(ios.ErrOut, logLevel),

@@ -162,6 +162,7 @@ func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"ssoexpire":      cmdSSOExpire,
 		"ssoapprove":     cmdSSOApprove,
 		"cliv2overrides": cmdCLIv2Overrides,
+		"fakefederation": cmdFakeFederation,
 	}
 }
 
