@@ -35,8 +35,11 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Use:   "logout [--sso-session NAME | --all]",
 		Short: "Sign out of IAM Identity Center and forget the sign-in",
 		Long: `Sign out at the IAM Identity Center portal, then delete the sign-in and every
-role credential cached from it. The AWS CLI's cache file goes too when sesame
-wrote it (sesame sso login --share).`,
+role credential cached from it. The session's file in the AWS CLI's cache
+(~/.aws/sso/cache) goes too, whatever the last sign-in's flags, when sesame
+wrote it (sesame sso login --share) or it holds a sign-in to the session's
+start URL; that sign-in is signed out at the portal as well. Files of other
+sessions are left alone.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
