@@ -32,6 +32,31 @@
 //     exists in IAM: the error gives the command that deletes it by hand;
 //   - step 7: the rotation is done; the error says to run sesame clear.
 //
+// # Interruptions and other rotations
+//
+// SIGINT (Ctrl-C) and SIGTERM are caught while the rotation runs, and end it
+// the way a failure at the same step would, so that afterwards IAM lists one
+// key, the store holds it, and it works:
+//
+//   - before step 3: nothing has changed;
+//   - during step 3: the call in flight is not abandoned (a key IAM made but
+//     sesame never heard of could not be deleted); the new key it returns is
+//     deleted again with the old one;
+//   - steps 4 and 5: the old key is put back in the store and the new key is
+//     deleted, as when the new key never works;
+//   - steps 6 and 7: the new key works, so the rotation is finished.
+//
+// The calls that undo or finish a rotation run with their own time limit
+// (undoTimeout) and ignore further signals. The run then exits with status
+// 130, unless it was finished. SIGKILL cannot be caught: a rotation killed
+// between steps 3 and 6 leaves a second key in IAM, which the next rotate
+// reports (two keys) with the command that deletes it.
+//
+// Only one rotation of a profile runs at a time: the profile's lock file in
+// sesame's state folder (flock(2)) is held from before the stored key is
+// read until the end; a second `sesame rotate` of the profile fails at once,
+// without changing anything, instead of waiting to rotate the key again.
+//
 // # Output
 //
 // Progress goes to stderr, prefixed "sesame:"; stdout stays empty. Access
@@ -43,15 +68,23 @@ package rotate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/gofrs/flock"
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
@@ -121,8 +154,34 @@ type Options struct {
 	// DefaultVerifyTimeout).
 	VerifyTimeout time.Duration
 
+	// LockDir is the folder of sesame's lock files (nil: no lock).
+	LockDir func() (string, error)
+	// Signals returns a context that also ends on SIGINT or SIGTERM, and
+	// the function that stops catching them (nil: signals are not caught).
+	Signals func(context.Context) (context.Context, context.CancelFunc)
+	// PauseAt and PauseFile are a test-only hook (EnvTestPause): at the
+	// end of step PauseAt rotate writes its process id to PauseFile and
+	// waits until the run is interrupted.
+	PauseAt, PauseFile string
+
 	// Profile is the argument.
 	Profile string
+}
+
+// EnvTestPause is a test-only hook, for interrupting a rotation at a known
+// step: SESAME_TEST_ROTATE_PAUSE=STEP:FILE makes rotate, at the end of STEP
+// (checked, created, stored, verified, deleted), write its process id to
+// FILE and wait until it is interrupted (SIGINT, SIGTERM). It changes
+// nothing else and has no use outside the tests.
+const EnvTestPause = "SESAME_TEST_ROTATE_PAUSE"
+
+// Steps at which EnvTestPause can pause a rotation.
+var pauseSteps = []string{"checked", "created", "stored", "verified", "deleted"}
+
+// CatchSignals is Options.Signals for a real run: SIGINT and SIGTERM end
+// the context instead of the process.
+func CatchSignals(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
 // NewCmdRotate builds the command; runF replaces the run function in tests.
@@ -133,6 +192,11 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Config:     f.Config,
 		NewClients: SDKClients{StateDir: f.StateDir, LookupEnv: f.LookupEnv, Config: f.Config}.New,
 		Now:        f.Now,
+		LockDir: func() (string, error) {
+			state, err := f.StateDir()
+			return filepath.Join(state, "locks"), err
+		},
+		Signals: CatchSignals,
 	}
 	cmd := &cobra.Command{
 		Use:   "rotate PROFILE",
@@ -151,6 +215,10 @@ step fails, a working key stays stored and sesame says what happened: when
 the new key never works, the old key is stored again and the new key deleted;
 when the old key cannot be deleted, sesame prints the command that deletes it.
 
+Ctrl-C (or SIGTERM) is handled the same way: before the new key works, the old
+key is put back and the new key deleted; after, the rotation is finished.
+Only one rotation of a profile runs at a time.
+
 The key's IAM user needs iam:ListAccessKeys, iam:CreateAccessKey and
 iam:DeleteAccessKey on itself, and must have only one access key: IAM allows
 two. AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL are
@@ -159,6 +227,7 @@ honoured.`,
 		Args:    cmdutil.ExactArgs(1, "a profile name: sesame rotate PROFILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Profile = args[0]
+			opts.PauseAt, opts.PauseFile, _ = strings.Cut(f.Getenv(EnvTestPause), ":")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -179,6 +248,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cmdutil.StoreError(err)
 	}
+	unlock, err := lockProfile(opts)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	old, err := st.Keys(ctx, opts.Profile)
 	if errors.Is(err, store.ErrNotFound) {
 		return noKeysError(cfg, opts.Profile)
@@ -192,8 +266,59 @@ func Run(ctx context.Context, opts *Options) error {
 			r.region = v
 		}
 	}
+	if opts.PauseAt != "" && !slices.Contains(pauseSteps, opts.PauseAt) {
+		return fmt.Errorf("%s: unknown step %q (test-only hook)", EnvTestPause, opts.PauseAt)
+	}
+	if opts.Signals != nil {
+		var stop context.CancelFunc
+		ctx, stop = opts.Signals(ctx)
+		defer stop()
+	}
 	return r.run(ctx)
 }
+
+// lockProfile takes the profile's rotation lock, or fails at once when
+// another rotation holds it.
+func lockProfile(opts *Options) (unlock func(), err error) {
+	if opts.LockDir == nil {
+		return func() {}, nil
+	}
+	dir, err := opts.LockDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the lock folder: %w", err)
+	}
+	// Any profile name makes a safe file name.
+	sum := sha256.Sum256([]byte(opts.Profile))
+	l := flock.New(filepath.Join(dir, "rotate-"+hex.EncodeToString(sum[:8])+".lock"), flock.SetPermissions(0o600))
+	ok, err := l.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("cannot take the rotation lock of profile %s: %w", opts.Profile, err)
+	}
+	if !ok {
+		return nil, cmdutil.WithHint(fmt.Errorf("another sesame rotate of profile %s is under way; nothing was changed", opts.Profile),
+			"let it finish, then check the key with: sesame whoami "+opts.Profile)
+	}
+	return func() { _ = l.Close() }, nil
+}
+
+// interrupted marks the outcome of a rotation stopped by SIGINT or SIGTERM:
+// its message and hint are err's, its exit status 130.
+type interrupted struct{ error }
+
+func (e *interrupted) Unwrap() []error { return []error{e.error, cmdutil.ErrCanceled} }
+
+// errInterrupted is the cause passed to the undo steps when the run was
+// interrupted.
+var errInterrupted = errors.New("interrupted")
+
+// interruptedAt is errInterrupted with its own message.
+type interruptedAt string
+
+func (e interruptedAt) Error() string        { return string(e) }
+func (e interruptedAt) Is(target error) bool { return target == errInterrupted }
 
 // noKeysError explains why there is no stored key to rotate.
 func noKeysError(cfg *awsconfig.Config, profile string) error {
@@ -239,7 +364,7 @@ func (r *rotation) run(ctx context.Context) error {
 	// 1. Who the key belongs to.
 	id, err := r.oldClients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return r.nothingChanged("GetCallerIdentity with the stored key", err,
+		return r.nothingChanged(ctx, "GetCallerIdentity with the stored key", err,
 			fmt.Sprintf("check the stored key with sesame whoami %s; sesame add %s replaces it", profile, profile))
 	}
 	r.arn = aws.ToString(id.Arn)
@@ -254,16 +379,27 @@ func (r *rotation) run(ctx context.Context) error {
 	if err := r.checkKeyCount(ctx); err != nil {
 		return err
 	}
+	r.pause(ctx, "checked")
+	if ctx.Err() != nil {
+		return &interrupted{cmdutil.WithHint(fmt.Errorf("interrupted before the new key was created; nothing was changed"),
+			"run sesame rotate "+profile+" again when you are ready")}
+	}
+
+	// From here on a call that has started is never abandoned, and an
+	// interrupt (ctx ending) is handled between steps: see the package doc.
+	steady := context.WithoutCancel(ctx)
 
 	// 3. The new key.
-	out, err := r.oldClients.IAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: r.userName()})
+	createCtx, cancelCreate := context.WithTimeout(steady, undoTimeout)
+	out, err := r.oldClients.IAM.CreateAccessKey(createCtx, &iam.CreateAccessKeyInput{UserName: r.userName()})
+	cancelCreate()
 	if err != nil {
 		var api smithy.APIError
 		if errors.As(err, &api) && api.ErrorCode() == "LimitExceeded" {
 			return cmdutil.WithHint(fmt.Errorf("%s already has %d access keys, the most IAM allows; nothing was changed", r.who(), KeysPerUser),
 				fmt.Sprintf("delete the key you no longer use (list them: %s), then run sesame rotate %s again", r.byHand("list-access-keys", ""), profile))
 		}
-		return r.nothingChanged("CreateAccessKey", err,
+		return r.nothingChanged(ctx, "CreateAccessKey", err,
 			fmt.Sprintf("%s needs iam:CreateAccessKey and iam:DeleteAccessKey on itself", r.who()))
 	}
 	if out.AccessKey == nil || aws.ToString(out.AccessKey.AccessKeyId) == "" || aws.ToString(out.AccessKey.SecretAccessKey) == "" {
@@ -271,34 +407,66 @@ func (r *rotation) run(ctx context.Context) error {
 	}
 	r.newKey = store.KeyPair{Profile: profile, AccessKeyID: aws.ToString(out.AccessKey.AccessKeyId),
 		SecretAccessKey: aws.ToString(out.AccessKey.SecretAccessKey), Added: r.opts.Now().UTC()}
+	r.pause(ctx, "created")
+	if ctx.Err() != nil {
+		undoCtx, cancel := context.WithTimeout(steady, undoTimeout)
+		defer cancel()
+		return &interrupted{r.undoCreate(undoCtx, interruptedAt("interrupted after creating the new key "+store.MaskKeyID(r.newKey.AccessKeyID)))}
+	}
 
 	// 4. Store it; the old key pair is still at hand to put back.
-	if err := r.st.SetKeys(ctx, r.newKey); err != nil {
-		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	storeCtx, cancelStore := context.WithTimeout(steady, undoTimeout)
+	err = r.st.SetKeys(storeCtx, r.newKey)
+	cancelStore()
+	if err != nil {
+		undoCtx, cancel := context.WithTimeout(steady, undoTimeout)
 		defer cancel()
 		return r.undoCreate(undoCtx, fmt.Errorf("cannot store the new key %s: %w", store.MaskKeyID(r.newKey.AccessKeyID), err))
 	}
 	r.opts.IO.Warnf("created %s and stored it; checking that it works", store.MaskKeyID(r.newKey.AccessKeyID))
+	r.pause(ctx, "stored")
 
-	// 5. Prove it works.
-	newClients, err := r.opts.NewClients(ctx, creds(r.newKey), profile, r.region)
+	// 5. Prove it works. An interrupt before it has worked undoes the
+	// rotation.
+	var newClients Clients
+	err = ctx.Err()
+	if err == nil {
+		newClients, err = r.opts.NewClients(ctx, creds(r.newKey), profile, r.region)
+	}
 	if err == nil {
 		err = r.verify(ctx, newClients.STS)
 	}
 	if err != nil {
 		// Undo even when interrupted: the store must end up with a key
 		// that works.
-		undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+		undoCtx, cancel := context.WithTimeout(steady, undoTimeout)
 		defer cancel()
+		if ctx.Err() != nil {
+			return &interrupted{r.undoStore(undoCtx, errInterrupted)}
+		}
 		return r.undoStore(undoCtx, err)
 	}
+	r.pause(ctx, "verified")
+	told := ctx.Err() != nil
+	if told {
+		r.opts.IO.Warnf("interrupted, but the new key %s works: finishing the rotation", store.MaskKeyID(r.newKey.AccessKeyID))
+	}
 
-	// 6. Delete the old key, with the new one.
-	delErr := r.deleteOld(ctx, newClients.IAM)
+	// 6. Delete the old key, with the new one. The new key works: an
+	// interrupt no longer stops the rotation.
+	deleteCtx, cancelDelete := context.WithTimeout(steady, r.timeout()+undoTimeout)
+	delErr := r.deleteOld(deleteCtx, newClients.IAM)
+	cancelDelete()
+	r.pause(ctx, "deleted")
 
 	// 7. Sessions made from the old key go.
-	_, clearErr := cmdutil.ClearSessionsOf(ctx, r.st, r.cfg, profile)
+	clearCtx, cancelClear := context.WithTimeout(steady, undoTimeout)
+	defer cancelClear()
+	_, clearErr := cmdutil.ClearSessionsOf(clearCtx, r.st, r.cfg, profile)
 
+	if !told && ctx.Err() != nil {
+		r.opts.IO.Warnf("interrupted, but the new key %s works: finished the rotation", store.MaskKeyID(r.newKey.AccessKeyID))
+	}
 	if delErr != nil {
 		return cmdutil.WithHint(fmt.Errorf("profile %s now has the new key %s, stored and working, but the old key %s could not be deleted and still exists in IAM: %s",
 			profile, store.MaskKeyID(r.newKey.AccessKeyID), store.MaskKeyID(r.old.AccessKeyID), r.describe(delErr)),
@@ -403,50 +571,77 @@ func keyRefused(err error) bool {
 	return false
 }
 
-// undoCreate handles a new key that could not be stored: the old key is
-// still stored, so it deletes the new key with it.
+// undoCreate handles a new key that could not be stored, or a run
+// interrupted before storing it: the old key is still stored, so it deletes
+// the new key with it.
 func (r *rotation) undoCreate(ctx context.Context, cause error) error {
 	_, err := r.oldClients.IAM.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: r.userName(), AccessKeyId: aws.String(r.newKey.AccessKeyID)})
+	next := storeNextStep(cause)
+	if errors.Is(cause, errInterrupted) {
+		next = "run sesame rotate " + r.opts.Profile + " again when you are ready"
+	}
 	if err != nil {
 		return cmdutil.WithHint(fmt.Errorf("%s, and it could not be deleted from IAM either (%s); the old key %s is still stored and works",
 			r.redact(cause.Error()), r.describe(err), store.MaskKeyID(r.old.AccessKeyID)),
-			"delete the unused new key by hand: "+r.byHand("delete-access-key", r.newKey.AccessKeyID)+"; "+storeNextStep(cause))
+			"delete the unused new key by hand: "+r.byHand("delete-access-key", r.newKey.AccessKeyID)+"; "+next)
 	}
-	return cmdutil.WithHint(fmt.Errorf("%s; it was deleted from IAM again, so nothing was changed", r.redact(cause.Error())), storeNextStep(cause))
+	return cmdutil.WithHint(fmt.Errorf("%s; it was deleted from IAM again, so nothing was changed", r.redact(cause.Error())), next)
 }
 
-// undoStore handles a new key that never worked: the old key goes back in
-// the store and the new key is deleted with it.
+// undoStore handles a new key that never worked (cause), or a run
+// interrupted before it was shown to work (cause errInterrupted): the old
+// key goes back in the store and the new key is deleted with it.
 func (r *rotation) undoStore(ctx context.Context, cause error) error {
 	profile := r.opts.Profile
 	newID, oldID := store.MaskKeyID(r.newKey.AccessKeyID), store.MaskKeyID(r.old.AccessKeyID)
+	what := fmt.Sprintf("the new key %s did not work: %s", newID, r.redact(cause.Error()))
+	again := fmt.Sprintf("try again later: sesame rotate %s", profile)
+	if errors.Is(cause, errInterrupted) {
+		what = fmt.Sprintf("interrupted before the new key %s was shown to work", newID)
+		again = fmt.Sprintf("run sesame rotate %s again when you are ready", profile)
+	}
 	if err := r.st.SetKeys(ctx, r.old); err != nil {
 		// The new key stays stored; the old one still exists in IAM.
-		return cmdutil.WithHint(fmt.Errorf("the new key %s did not work: %s; and the old key %s could not be put back in the store (%s): the store holds the new key, which may start working in a while, and the old key still exists in IAM",
-			newID, r.redact(cause.Error()), oldID, r.redact(err.Error())),
+		return cmdutil.WithHint(fmt.Errorf("%s; and the old key %s could not be put back in the store (%s): the store holds the new key, which may start working in a while, and the old key still exists in IAM",
+			what, oldID, r.redact(err.Error())),
 			fmt.Sprintf("check in a minute with sesame whoami %s; once the new key works, delete the old one: %s", profile, r.byHand("delete-access-key", r.old.AccessKeyID)))
 	}
 	_, err := r.oldClients.IAM.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: r.userName(), AccessKeyId: aws.String(r.newKey.AccessKeyID)})
 	if err != nil {
-		return cmdutil.WithHint(fmt.Errorf("the new key %s did not work: %s; the old key %s is stored again and still works, but the new key could not be deleted from IAM (%s)",
-			newID, r.redact(cause.Error()), oldID, r.describe(err)),
+		return cmdutil.WithHint(fmt.Errorf("%s; the old key %s is stored again and still works, but the new key could not be deleted from IAM (%s)",
+			what, oldID, r.describe(err)),
 			"delete the unused new key by hand: "+r.byHand("delete-access-key", r.newKey.AccessKeyID))
 	}
-	return cmdutil.WithHint(fmt.Errorf("the new key %s did not work: %s; the old key %s is stored again and still works, and the new key was deleted from IAM",
-		newID, r.redact(cause.Error()), oldID),
-		fmt.Sprintf("try again later: sesame rotate %s", profile))
+	return cmdutil.WithHint(fmt.Errorf("%s; the old key %s is stored again and still works, and the new key was deleted from IAM",
+		what, oldID), again)
 }
 
 // nothingChanged is the error of a step before anything was changed.
-func (r *rotation) nothingChanged(call string, err error, hint string) error {
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%s: %w; nothing was changed", call, err)
+func (r *rotation) nothingChanged(ctx context.Context, call string, err error, hint string) error {
+	if ctx.Err() != nil {
+		return &interrupted{cmdutil.WithHint(fmt.Errorf("interrupted during %s; nothing was changed", call),
+			"run sesame rotate "+r.opts.Profile+" again when you are ready")}
 	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		hint = "check the network and the IAM and STS endpoints (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), then try again"
 	}
 	return cmdutil.WithHint(fmt.Errorf("%s failed: %s; nothing was changed", call, r.describe(err)), hint)
+}
+
+// pause is the test-only hook of EnvTestPause: at step, it writes the
+// process id to the pause file and waits until ctx ends.
+func (r *rotation) pause(ctx context.Context, step string) {
+	if r.opts.PauseAt != step || ctx.Err() != nil {
+		return
+	}
+	r.opts.IO.Warnf("%s: paused after step %s until interrupted (test-only hook)", EnvTestPause, step)
+	if r.opts.PauseFile != "" {
+		if err := os.WriteFile(r.opts.PauseFile, []byte(fmt.Sprintln(os.Getpid())), 0o600); err != nil {
+			r.opts.IO.Warnf("%s: %v", EnvTestPause, err)
+		}
+	}
+	<-ctx.Done()
 }
 
 // describe is an AWS error in one line, with any key id masked.

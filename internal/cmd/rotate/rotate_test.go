@@ -719,19 +719,136 @@ func mustTime(s string) time.Time {
 	return tm
 }
 
-func TestRotateCancelled(t *testing.T) {
+// TestRotateInterrupted ends the context (as SIGINT does through
+// Options.Signals) at each step: afterwards IAM has exactly one key of the
+// user, the store holds it, and the exit status is 130 unless the rotation
+// was finished.
+func TestRotateInterrupted(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// at is the call ("SERVICE ACTION KEYID") during which the
+		// interrupt comes; err is what that call then returns (nil: it
+		// still runs).
+		at       string
+		err      error
+		wantKey  string
+		finished bool
+		wantErr  string
+	}{
+		{name: "checking", at: "iam ListAccessKeys " + oldID, wantKey: oldID,
+			wantErr: "interrupted before the new key was created; nothing was changed"},
+		{name: "creating", at: "iam CreateAccessKey " + oldID, wantKey: oldID,
+			wantErr: "interrupted after creating the new key AKIA************0001; it was deleted from IAM again, so nothing was changed"},
+		{name: "verifying", at: "sts GetCallerIdentity " + newID, err: context.Canceled, wantKey: oldID,
+			wantErr: "interrupted before the new key AKIA************0001 was shown to work; the old key AKIA************OLD1 is stored again and still works, and the new key was deleted from IAM"},
+		{name: "verified", at: "sts GetCallerIdentity " + newID, wantKey: newID, finished: true},
+		{name: "deleting", at: "iam DeleteAccessKey " + newID, wantKey: newID, finished: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			hit := false
+			h.aws.fail = func(call, key string) error {
+				if call+" "+key == tt.at && !hit {
+					hit = true
+					cancel()
+					return tt.err
+				}
+				return nil
+			}
+			err := Run(ctx, h.opts)
+			if !hit {
+				t.Fatalf("no call %s; calls: %q", tt.at, h.aws.calls)
+			}
+			if tt.finished {
+				if err != nil {
+					t.Fatalf("error = %v, want the rotation finished", err)
+				}
+				if !strings.Contains(h.errOut.String(), "interrupted, but the new key AKIA************0001 works: finish") {
+					t.Errorf("stderr = %q", h.errOut)
+				}
+			} else {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v\nwant    %s", err, tt.wantErr)
+				}
+				if got := cmdutil.ExitCode(err); got != cmdutil.ExitCanceled {
+					t.Errorf("exit status %d, want %d", got, cmdutil.ExitCanceled)
+				}
+				if hint := cmdutil.Hint(err); hint != "run sesame rotate dev again when you are ready" {
+					t.Errorf("hint = %q", hint)
+				}
+			}
+			if got := h.aws.keyIDs(); !slices.Equal(got, []string{tt.wantKey}) {
+				t.Errorf("IAM keys %q, want only %s", got, tt.wantKey)
+			}
+			if got := h.stored(t).AccessKeyID; got != tt.wantKey {
+				t.Errorf("stored %s, want %s", got, tt.wantKey)
+			}
+			h.checkNoSecrets(t, err)
+		})
+	}
+}
+
+// TestRotateLock: while one rotation of a profile runs, a second one fails
+// at once and changes nothing; another profile is not held up.
+func TestRotateLock(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.aws.refuseNew = 1000
+	locks := t.TempDir()
+	h.opts.LockDir = func() (string, error) { return locks, nil }
+	h.opts.PauseAt, h.opts.PauseFile = "created", filepath.Join(t.TempDir(), "paused")
 	ctx, cancel := context.WithCancel(t.Context())
-	h.opts.Sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
-	err := Run(ctx, h.opts)
-	if err == nil || !strings.Contains(err.Error(), "did not work: context canceled") {
-		t.Fatalf("error = %v", err)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, h.opts) }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(h.opts.PauseFile); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first rotation never paused")
+		}
 	}
-	// The undo runs even though the context was cancelled.
-	if h.stored(t).AccessKeyID != oldID {
-		t.Errorf("stored %s, want the old key back", h.stored(t).AccessKeyID)
+
+	ios, _, _, _ := iostreams.Test()
+	second := *h.opts
+	second.IO, second.PauseAt, second.PauseFile = ios, "", ""
+	second.NewClients = func(context.Context, aws.Credentials, string, string) (Clients, error) {
+		t.Error("the second rotation made clients")
+		return Clients{}, errors.New("no")
+	}
+	err := Run(t.Context(), &second)
+	if err == nil || err.Error() != "another sesame rotate of profile dev is under way; nothing was changed" {
+		t.Fatalf("second rotation: %v", err)
+	}
+	if hint := cmdutil.Hint(err); hint != "let it finish, then check the key with: sesame whoami dev" {
+		t.Errorf("hint = %q", hint)
+	}
+	// Another profile has its own lock.
+	other := second
+	other.Profile = "other"
+	if err := Run(t.Context(), &other); err == nil || !strings.Contains(err.Error(), "no key pair is stored for profile other") {
+		t.Errorf("other profile: %v", err)
+	}
+
+	cancel()
+	if err := <-done; cmdutil.ExitCode(err) != cmdutil.ExitCanceled {
+		t.Fatalf("first rotation: %v", err)
+	}
+	if got := h.aws.keyIDs(); !slices.Equal(got, []string{oldID}) {
+		t.Errorf("IAM keys %q", got)
+	}
+	// The lock is free again.
+	second.NewClients = h.aws.newClients
+	if err := Run(t.Context(), &second); err != nil {
+		t.Fatalf("rotation after the first ended: %v", err)
+	}
+	if got := h.stored(t).AccessKeyID; got == oldID {
+		t.Errorf("still the old key stored")
 	}
 }
 
@@ -821,15 +938,19 @@ func TestIAMUser(t *testing.T) {
 func TestFlags(t *testing.T) {
 	t.Parallel()
 	ios, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IOStreams: ios, Now: time.Now}
+	env := map[string]string{EnvTestPause: "created:/tmp/x/paused"}
+	f := &cmdutil.Factory{IOStreams: ios, Now: time.Now, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	var got *Options
 	cmd := NewCmdRotate(f, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"prod"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Profile != "prod" || got.NewClients == nil || got.Store == nil || got.Config == nil {
+	if got.Profile != "prod" || got.NewClients == nil || got.Store == nil || got.Config == nil || got.LockDir == nil || got.Signals == nil {
 		t.Errorf("options = %+v", got)
+	}
+	if got.PauseAt != "created" || got.PauseFile != "/tmp/x/paused" {
+		t.Errorf("pause hook = %q, %q", got.PauseAt, got.PauseFile)
 	}
 	for _, args := range [][]string{{}, {"a", "b"}} {
 		cmd = NewCmdRotate(f, func(context.Context, *Options) error { return nil })
