@@ -42,6 +42,7 @@ import (
 	"github.com/sesamehq/sesame/internal/mfa"
 	"github.com/sesamehq/sesame/internal/picker"
 	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/safetext"
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/store/backends"
@@ -232,7 +233,9 @@ func isCobraUsageError(err error) bool {
 	return false
 }
 
-// PrintError writes err and its hint to w, each line prefixed "sesame: ".
+// PrintError writes err and its hint to w, each line prefixed "sesame: ",
+// with control characters (from a profile name or a value of the AWS files,
+// say) shown escaped (safetext.Escape), never sent raw to the terminal.
 // An *ExitCodeError prints nothing: the child already spoke.
 func PrintError(w io.Writer, err error) {
 	var ec *cmdutil.ExitCodeError
@@ -240,7 +243,7 @@ func PrintError(w io.Writer, err error) {
 		return
 	}
 	for _, line := range strings.Split(err.Error(), "\n") {
-		fmt.Fprintf(w, "sesame: %s\n", line)
+		fmt.Fprintf(w, "sesame: %s\n", safetext.Escape(line))
 	}
 	var ue *cmdutil.UsageError
 	hint := cmdutil.Hint(err)
@@ -248,6 +251,6 @@ func PrintError(w io.Writer, err error) {
 		hint = "run: sesame --help"
 	}
 	if hint != "" {
-		fmt.Fprintf(w, "sesame: hint: %s\n", hint)
+		fmt.Fprintf(w, "sesame: hint: %s\n", safetext.EscapeLines(hint))
 	}
 }

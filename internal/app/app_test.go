@@ -118,6 +118,12 @@ func TestPrintError(t *testing.T) {
 	if got, want := b.String(), "sesame: two\nsesame: lines\nsesame: hint: run: sesame list\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// A name from the files cannot drive the terminal.
+	b.Reset()
+	PrintError(&b, cmdutil.WithHint(errors.New("profile evil\x1b]0;pwned\x07 in region \x1b[2J\u009b"), "run: sesame list \x1b[31m"))
+	if got, want := b.String(), "sesame: profile evil\\x1b]0;pwned\\x07 in region \\x1b[2J\\u009b\nsesame: hint: run: sesame list \\x1b[31m\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
 	b.Reset()
 	PrintError(&b, &cmdutil.ExitCodeError{Code: 3})
 	if b.Len() != 0 {

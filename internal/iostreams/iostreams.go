@@ -14,8 +14,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/sesamehq/sesame/internal/safetext"
 )
 
 // IOStreams holds the streams of one invocation.
@@ -99,7 +102,10 @@ func (s *IOStreams) Bold(text string) string {
 	return "\x1b[1m" + text + "\x1b[0m"
 }
 
-// Warnf prints a diagnostic on stderr with the "sesame: " prefix.
+// Warnf prints a diagnostic on stderr with the "sesame: " prefix, on every
+// line of it. Control characters in it (from a name or value of the AWS
+// files, say) are shown escaped (safetext.Escape), never sent raw.
 func (s *IOStreams) Warnf(format string, args ...any) {
-	fmt.Fprintf(s.ErrOut, "sesame: "+format+"\n", args...)
+	msg := safetext.EscapeLines(fmt.Sprintf(format, args...))
+	fmt.Fprint(s.ErrOut, "sesame: "+strings.ReplaceAll(msg, "\n", "\nsesame: ")+"\n")
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/safetext"
 )
 
 // Choice is a table to choose one row of.
@@ -81,9 +82,35 @@ func Choose(ctx context.Context, path string, color func() bool, ch Choice) (int
 		return 0, cmdutil.ErrCanceled
 	}
 	if ch.Title != "" {
-		fmt.Fprintf(tty, "%s: %s\n", ch.Title, strings.Join(nonEmpty(ch.Rows[m.chosen]), "  "))
+		fmt.Fprintf(tty, "%s: %s\n", m.choice.Title, strings.Join(nonEmpty(m.choice.Rows[m.chosen]), "  "))
 	}
 	return m.chosen, nil
+}
+
+// escaped is the choice as shown: a copy whose text has its control
+// characters escaped (safetext.Escape), so that a name from the files or
+// from IAM Identity Center cannot drive the terminal. Typing matches the
+// text as shown.
+func (ch Choice) escaped() Choice {
+	esc := func(cells []string) []string {
+		out := make([]string, len(cells))
+		for i, c := range cells {
+			out[i] = safetext.Escape(c)
+		}
+		return out
+	}
+	ch.Title = safetext.Escape(ch.Title)
+	ch.Filter = safetext.Escape(ch.Filter)
+	ch.Header = esc(ch.Header)
+	rows := make([][]string, len(ch.Rows))
+	for i, r := range ch.Rows {
+		rows[i] = esc(r)
+	}
+	ch.Rows = rows
+	if ch.Search != nil {
+		ch.Search = esc(ch.Search)
+	}
+	return ch
 }
 
 func nonEmpty(cells []string) []string {
@@ -124,6 +151,7 @@ type listModel struct {
 }
 
 func newListModel(ch Choice, r *lipgloss.Renderer) listModel {
+	ch = ch.escaped()
 	in := textinput.New()
 	in.Prompt = ch.Filter + "> "
 	in.Placeholder = "type to filter"

@@ -91,3 +91,28 @@ func TestListView(t *testing.T) {
 		t.Errorf("scrolled view:\n%s", view)
 	}
 }
+
+// TestListEscapesControlCharacters: names holding terminal escape
+// sequences are shown escaped, never raw, and typing what is shown finds
+// them.
+func TestListEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
+	ch := Choice{Filter: "profile", Header: []string{"PROFILE", "ROLE"},
+		Rows:   [][]string{{"evil\x1b]0;pwned\x07", "Admin\u009b2J"}, {"good", "ReadOnly"}},
+		Search: []string{"evil\x1b]0;pwned\x07 Admin\u009b2J", "good ReadOnly"}}
+	m := newListModel(ch, plain())
+	view := m.View()
+	if strings.ContainsAny(view, "\x07\u009b") || strings.Contains(view, "\x1b]") {
+		t.Errorf("a control character reached the terminal: %q", view)
+	}
+	if !strings.Contains(view, `> evil\x1b]0;pwned\x07  Admin\u009b2J`) {
+		t.Errorf("view lacks the escaped row:\n%s", view)
+	}
+	m = keys(m, typed(`pwned\x07`), keyOf(tea.KeyEnter)).(listModel)
+	if m.chosen != 0 {
+		t.Errorf("typing the escaped name chose %d", m.chosen)
+	}
+	if ch.Rows[0][0] != "evil\x1b]0;pwned\x07" {
+		t.Errorf("the caller's rows changed: %q", ch.Rows[0][0])
+	}
+}

@@ -16,6 +16,7 @@
 // a fail (warnings allowed) and 1 otherwise; stderr then says how many
 // problems were found. Paths under the home folder are written with "~".
 //
+// Control characters from the files are shown escaped (\x1b, not ESC).
 // Nothing secret is ever printed: not a secret key, not a token, not an
 // access key id (profiles are named instead), not a line of a file that
 // does not parse (its number is given instead).
@@ -43,6 +44,7 @@ import (
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/safetext"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/store/vault"
 )
@@ -78,10 +80,13 @@ type Line struct {
 }
 
 // String renders the line as doctor prints it, without a final newline.
+// Control characters in the text or the fix (a profile name or value of
+// the files can hold any) are shown escaped (safetext.Escape): they can
+// neither drive the terminal nor forge a line.
 func (l Line) String() string {
-	s := fmt.Sprintf("%-4s %s", l.Status, l.Text)
+	s := fmt.Sprintf("%-4s %s", l.Status, safetext.Escape(l.Text))
 	if l.Fix != "" {
-		s += "\n  fix: " + l.Fix
+		s += "\n  fix: " + safetext.Escape(l.Fix)
 	}
 	return s
 }

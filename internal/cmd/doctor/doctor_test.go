@@ -413,6 +413,14 @@ func TestBroken(t *testing.T) {
 				"  fix: add a [profile zzzzzz] section to ~/.aws/config, or change the source_profile that names it\n",
 		},
 		{
+			name: "control characters in names are escaped", check: "profiles",
+			setup: func(s *setup) {
+				s.config += "\n[profile evil\x1b]0;pwned\x07]\nrole_arn = arn:aws:iam::123456789012:role/d\nsource_profile = gone\x1b[2J\u009b\n"
+			},
+			want: "fail profile \"evil\\x1b]0;pwned\\a\": source_profile profile \"gone\\x1b[2J\\u009b\" does not exist\n" +
+				"  fix: add a [profile gone\\x1b[2J\\u009b] section to ~/.aws/config, or change the source_profile that names it\n",
+		},
+		{
 			name: "source_profile loop", check: "profiles",
 			setup: func(s *setup) {
 				s.config += "\n[profile a-into-loop]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = loop-b\n" +

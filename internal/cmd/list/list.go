@@ -20,6 +20,7 @@ import (
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/safetext"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -50,7 +51,10 @@ On a terminal the output is a table. When piped it is tab-separated text with
 no header, one profile per line, in the columns:
   name, source, region, sso_session, chain (names joined by " -> "),
   stored_key (yes or no), session_expiration (RFC 3339, or empty)
-With --json it is an array of objects with the keys name, source, chain,
+(a tab or line break in a field is a space there, and other control
+characters are written as escapes such as \x1b, as in the table).
+With --json (where the values are exact, control characters escaped as JSON
+escapes them) it is an array of objects with the keys name, source, chain,
 region, sso_session, stored_key and session_expiration.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -106,9 +110,13 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	switch {
 	case opts.JSON:
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		out, err := json.MarshalIndent(rows, "", "  ")
+		if err != nil {
+			return err
+		}
+		// The values stay exact; no control character is sent raw.
+		_, err = opts.IO.Out.Write(append(safetext.JSON(out), '\n'))
+		return err
 	case opts.IO.IsStdoutTTY():
 		return printTable(opts.IO, rows, opts.now())
 	default:
@@ -239,8 +247,12 @@ func printTable(io *iostreams.IOStreams, rows []Row, now time.Time) error {
 		if r.Note != "" {
 			src = "(no profile)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, src, dash(deref(r.Region)), dash(deref(r.SSOSession)), dash(chainText(r.Chain)),
-			yesDash(r.StoredKey), dash(timeLeft(r.SessionExpiration, now)))
+		cells := []string{r.Name, src, dash(deref(r.Region)), dash(deref(r.SSOSession)), dash(chainText(r.Chain)),
+			yesDash(r.StoredKey), dash(timeLeft(r.SessionExpiration, now))}
+		for i, c := range cells {
+			cells[i] = safetext.Escape(c)
+		}
+		fmt.Fprintln(w, strings.Join(cells, "\t"))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -260,7 +272,7 @@ func printTSV(io *iostreams.IOStreams, rows []Row) error {
 		}
 		fields := []string{r.Name, r.Source, deref(r.Region), deref(r.SSOSession), chainText(r.Chain), stored, deref(r.SessionExpiration)}
 		for i, f := range fields {
-			fields[i] = clean.Replace(f)
+			fields[i] = safetext.Escape(clean.Replace(f))
 		}
 		b.WriteString(strings.Join(fields, "\t"))
 		b.WriteByte('\n')

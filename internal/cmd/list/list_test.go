@@ -141,3 +141,50 @@ func TestListStoreErrorIsReportedNotHidden(t *testing.T) {
 		t.Errorf("the profiles were not listed: %q", out)
 	}
 }
+
+// TestListEscapesControlCharacters: a profile name, a region and a
+// source_profile holding terminal escape sequences reach neither the
+// table, the tab-separated text nor stderr raw; they are shown as \x1b and
+// the like. JSON keeps the exact values (escaped by JSON itself).
+func TestListEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	paths := awsconfig.Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
+	config := "[profile \"evil\x1b]0;pwned\x07\"]\nregion = \x1b[31mred\u009b2J\n\n" +
+		"[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = gone\x1b[2J\n"
+	if err := os.WriteFile(paths.Config, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	load := func() (*awsconfig.Config, error) { return awsconfig.Load(paths) }
+	for _, tt := range []struct {
+		name      string
+		tty, json bool
+		want      []string
+	}{
+		{name: "table", tty: true, want: []string{`evil\x1b]0;pwned\x07  keys`, `\x1b[31mred\u009b2J`}},
+		{name: "tsv", want: []string{"evil\\x1b]0;pwned\\x07\tkeys\t\\x1b[31mred\\u009b2J\t"}},
+		{name: "json", json: true, want: []string{`"name": "evil\u001b]0;pwned\u0007"`, `"region": "\u001b[31mred\u009b2J"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, _, out, errOut := iostreams.Test()
+			ios.SetTTY(false, tt.tty, tt.tty)
+			if err := Run(context.Background(), &Options{IO: ios, Config: load, JSON: tt.json, Now: func() time.Time { return fixedNow }}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			if !strings.Contains(errOut.String(), `gone\x1b[2J`) {
+				t.Errorf("stderr does not name the missing profile escaped:\n%q", errOut)
+			}
+			for _, s := range []string{out.String(), errOut.String()} {
+				if strings.ContainsAny(s, "\x1b\x07\u009b") {
+					t.Errorf("a control character reached the output: %q", s)
+				}
+			}
+		})
+	}
+}
