@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,65 +168,6 @@ func TestDeviceFlowSlowDownAddsFiveSeconds(t *testing.T) {
 type openerFunc func(string) error
 
 func (f openerFunc) Open(ctx context.Context, u string) error { return f(u) }
-
-func TestPKCE(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		name      string
-		mangle    func(q url.Values)
-		wantError string
-	}{
-		{name: "happy path"},
-		{name: "wrong state", mangle: func(q url.Values) { q.Set("state", "forged") }, wantError: "wrong state"},
-		{name: "refused", mangle: func(q url.Values) { q.Del("code"); q.Set("error", "access_denied") }, wantError: "refused: access_denied"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			oidc := &fakeOIDC{}
-			c, _ := newClient(t, oidc, &fakePortal{})
-			opener := openerFunc(func(link string) error {
-				u, err := url.Parse(link)
-				if err != nil {
-					return err
-				}
-				q := u.Query()
-				if u.Path != "/authorize" || q.Get("code_challenge_method") != "S256" || q.Get("scopes") != DefaultScope || q.Get("client_id") != "cid" {
-					t.Errorf("authorize URL %s", link)
-				}
-				oidc.mu.Lock()
-				oidc.challenge, oidc.redirect = q.Get("code_challenge"), q.Get("redirect_uri")
-				oidc.mu.Unlock()
-				back := url.Values{"code": {"the-code"}, "state": {q.Get("state")}}
-				if tt.mangle != nil {
-					tt.mangle(back)
-				}
-				go func() {
-					resp, err := http.Get(q.Get("redirect_uri") + "?" + back.Encode())
-					if err == nil {
-						resp.Body.Close()
-					}
-				}()
-				return nil
-			})
-			tok, err := c.Login(context.Background(), corp, LoginOptions{Out: io.Discard, Opener: opener, Timeout: 5 * time.Second})
-			if tt.wantError != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantError) {
-					t.Fatalf("error = %v, want %q", err, tt.wantError)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tok.AccessToken != "access-authorization_code" || !strings.HasPrefix(oidc.redirect, "http://127.0.0.1:") {
-				t.Errorf("token %+v, redirect %s", tok, oidc.redirect)
-			}
-			if oidc.calls[0] != "register:authorization_code,refresh_token" {
-				t.Errorf("calls %v", oidc.calls)
-			}
-		})
-	}
-}
 
 func TestTokenSources(t *testing.T) {
 	t.Parallel()
