@@ -68,8 +68,8 @@ missing. Cached sessions of the profile are cleared.`,
 
 // Run stores the key pair.
 func Run(ctx context.Context, opts *Options) error {
-	if opts.Profile == "" || strings.ContainsAny(opts.Profile, " \t\r\n[]#;") {
-		return cmdutil.Usagef("profile name %q cannot be used: no spaces, brackets, '#' or ';'", opts.Profile)
+	if err := checkName(opts); err != nil {
+		return err
 	}
 	// Open the store first, so that a store that cannot work fails before
 	// anyone types a secret.
@@ -117,6 +117,24 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	return nil
+}
+
+// checkName refuses a name that cannot be a new profile's
+// (awsconfig.CheckNewProfileName). A profile that the AWS files already
+// have keeps its name, even one that starts with '-'.
+func checkName(opts *Options) error {
+	err := awsconfig.CheckNewProfileName(opts.Profile)
+	if err == nil {
+		return nil
+	}
+	if strings.HasPrefix(opts.Profile, "-") && opts.Config != nil {
+		if cfg, cerr := opts.Config(); cerr == nil {
+			if _, ok := cfg.Profile(opts.Profile); ok {
+				return nil
+			}
+		}
+	}
+	return &cmdutil.UsageError{Err: err}
 }
 
 func inConfigFile(cfg *awsconfig.Config, profile string) bool {

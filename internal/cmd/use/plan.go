@@ -24,7 +24,7 @@ import (
 //	[profile sesame-NAME]
 //	# written by sesame use NAME; sesame rewrites it, so edit profile NAME instead
 //	sesame_generated = use
-//	credential_process = sesame export --format json NAME
+//	credential_process = sesame export --format json -- NAME
 //	region = eu-west-1
 //
 // with a copy of NAME's settings that are not about credentials (region,

@@ -149,7 +149,7 @@ func TestUseSwitchesTheShell(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !strings.HasPrefix(string(cfg), awsConfig) || !strings.Contains(string(cfg), "[profile sesame-dev]\n") ||
-				!strings.Contains(string(cfg), "sesame_generated = use\ncredential_process = sesame export --format json dev\nregion = us-east-1\n") {
+				!strings.Contains(string(cfg), "sesame_generated = use\ncredential_process = sesame export --format json -- dev\nregion = us-east-1\n") {
 				t.Errorf("config after sesame use:\n%s", cfg)
 			}
 

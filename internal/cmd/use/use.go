@@ -11,7 +11,7 @@
 // and refresh credentials themselves. A profile they cannot use on their
 // own, one whose credentials start from keys in sesame's store, is reached
 // through a profile that sesame writes next to it: [profile sesame-NAME]
-// with credential_process = sesame export --format json NAME, marked
+// with credential_process = sesame export --format json -- NAME, marked
 // sesame_generated = use (see plan.go). The user's own profiles are never
 // changed. With --keys the shell gets temporary keys instead.
 package use
@@ -136,7 +136,7 @@ file and sets AWS_PROFILE to it:
 
   [profile sesame-PROFILE]
   sesame_generated = use
-  credential_process = sesame export --format json PROFILE
+  credential_process = sesame export --format json -- PROFILE
   region = ...            (and the other settings of PROFILE that are not credentials)
 
 It rewrites that profile when PROFILE changes, and never changes a profile it
@@ -383,7 +383,8 @@ func credentialProcess(opts *Options, profile string) string {
 			line += " --backend " + processQuote(b)
 		}
 	}
-	return line + " export --format json " + processQuote(profile)
+	// "--" ends the options: a profile named "-x" stays a name.
+	return line + " export --format json -- " + processQuote(profile)
 }
 
 // processQuote quotes a word of a credential_process command line, which

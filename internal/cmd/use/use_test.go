@@ -135,7 +135,7 @@ func TestPlan(t *testing.T) {
 			if tt.profile == "credtaken" {
 				t.Skip("covered by TestPlanCredentialsSection")
 			}
-			p, err := plan(cfg, tt.profile, "sesame export --format json "+tt.profile)
+			p, err := plan(cfg, tt.profile, "sesame export --format json -- "+tt.profile)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -165,7 +165,7 @@ func TestPlan(t *testing.T) {
 func TestPlanCredentialsSection(t *testing.T) {
 	t.Parallel()
 	cfg := load(t, sandbox(t, "[profile credtaken]\n", "[sesame-credtaken]\nregion = x\n"))
-	_, err := plan(cfg, "credtaken", "sesame export --format json credtaken")
+	_, err := plan(cfg, "credtaken", "sesame export --format json -- credtaken")
 	if err == nil || !strings.Contains(err.Error(), "has a [sesame-credtaken] section") {
 		t.Fatalf("err = %v", err)
 	}
@@ -174,13 +174,13 @@ func TestPlanCredentialsSection(t *testing.T) {
 func TestPlanKeys(t *testing.T) {
 	t.Parallel()
 	cfg := load(t, sandbox(t, config, ""))
-	p, err := plan(cfg, "dev", "sesame export --format json dev")
+	p, err := plan(cfg, "dev", "sesame export --format json -- dev")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Settings that are not about credentials are copied; mfa_serial and
 	// the nested s3 section are not.
-	want := []KV{{"sesame_generated", "use"}, {"credential_process", "sesame export --format json dev"}, {"region", "eu-west-1"}, {"output", "json"}}
+	want := []KV{{"sesame_generated", "use"}, {"credential_process", "sesame export --format json -- dev"}, {"region", "eu-west-1"}, {"output", "json"}}
 	if len(p.Keys) != len(want) {
 		t.Fatalf("keys %v, want %v", p.Keys, want)
 	}
@@ -194,7 +194,7 @@ func TestPlanKeys(t *testing.T) {
 func TestWriteGenerated(t *testing.T) {
 	t.Parallel()
 	paths := sandbox(t, config, "")
-	keys := []KV{{"sesame_generated", "use"}, {"credential_process", "sesame export --format json dev"}, {"region", "eu-west-1"}}
+	keys := []KV{{"sesame_generated", "use"}, {"credential_process", "sesame export --format json -- dev"}, {"region", "eu-west-1"}}
 	changed, err := writeGenerated(paths.Config, "sesame-dev", "dev", keys)
 	if err != nil || !changed {
 		t.Fatalf("first write: changed %v err %v", changed, err)
@@ -203,7 +203,7 @@ func TestWriteGenerated(t *testing.T) {
 	if !strings.HasPrefix(string(first), config) {
 		t.Errorf("the user's part of the file changed:\n%s", first)
 	}
-	wantSection := "\n[profile sesame-dev]\n# written by sesame use dev; sesame rewrites it, so edit profile dev instead\nsesame_generated = use\ncredential_process = sesame export --format json dev\nregion = eu-west-1\n"
+	wantSection := "\n[profile sesame-dev]\n# written by sesame use dev; sesame rewrites it, so edit profile dev instead\nsesame_generated = use\ncredential_process = sesame export --format json -- dev\nregion = eu-west-1\n"
 	if got := strings.TrimPrefix(string(first), config); got != wantSection {
 		t.Errorf("section:\n%s\nwant:\n%s", got, wantSection)
 	}
@@ -222,7 +222,7 @@ func TestWriteGenerated(t *testing.T) {
 	}
 
 	// A changed region, and output gone: rewritten in place, comment kept.
-	keys2 := []KV{{"sesame_generated", "use"}, {"credential_process", "sesame export --format json dev"}, {"output", "text"}}
+	keys2 := []KV{{"sesame_generated", "use"}, {"credential_process", "sesame export --format json -- dev"}, {"output", "text"}}
 	changed, err = writeGenerated(paths.Config, "sesame-dev", "dev", keys2)
 	if err != nil || !changed {
 		t.Fatalf("third write: changed %v err %v", changed, err)
@@ -248,7 +248,7 @@ func TestWriteGeneratedQuotedName(t *testing.T) {
 	t.Parallel()
 	paths := sandbox(t, "[profile \"my dev\"]\n", "")
 	cfg := load(t, paths)
-	p, err := plan(cfg, "my dev", "sesame export --format json "+processQuote("my dev"))
+	p, err := plan(cfg, "my dev", "sesame export --format json -- "+processQuote("my dev"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestWriteGeneratedQuotedName(t *testing.T) {
 	if !ok {
 		t.Fatalf("no profile \"sesame-my dev\" in:\n%s", readFile(t, paths.Config))
 	}
-	if v, _ := gen.Get("credential_process"); v != "sesame export --format json 'my dev'" {
+	if v, _ := gen.Get("credential_process"); v != "sesame export --format json -- 'my dev'" {
 		t.Errorf("credential_process = %q", v)
 	}
 	if gen.Source() != awsconfig.SourceProcess {
@@ -435,7 +435,7 @@ func TestRun(t *testing.T) {
 		{name: "generated profile", shell: "bash", set: func(o *Options) { o.Profile = "role" },
 			wantOut:    []string{"export AWS_PROFILE='sesame-role'\n", "export SESAME_USE_PROFILE='role'\n", "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_DEFAULT_PROFILE\n"},
 			notOut:     []string{"AWS_REGION"},
-			wantStderr: []string{"sesame: wrote [profile sesame-role] to ", "credential_process = sesame export --format json role", "starts from profile dev", "sesame: AWS_PROFILE=sesame-role (profile role)\n"}},
+			wantStderr: []string{"sesame: wrote [profile sesame-role] to ", "credential_process = sesame export --format json -- role", "starts from profile dev", "sesame: AWS_PROFILE=sesame-role (profile role)\n"}},
 		{name: "no region, earlier switch: its region goes", shell: "bash", env: map[string]string{MarkerEnv: "dev"}, set: func(o *Options) { o.Profile = "role" },
 			wantOut: []string{"unset AWS_REGION AWS_DEFAULT_REGION AWS_ACCESS_KEY_ID"}},
 		{name: "--region", shell: "bash", set: func(o *Options) { o.Profile = "role"; o.Request.Region = "ap-south-1" },
@@ -443,7 +443,7 @@ func TestRun(t *testing.T) {
 		{name: "backend flag goes into credential_process", shell: "bash", set: func(o *Options) {
 			o.Profile = "dev"
 			o.Backend = func() string { return "file" }
-		}, wantStderr: []string{"credential_process = sesame --backend file export --format json dev"}},
+		}, wantStderr: []string{"credential_process = sesame --backend file export --format json -- dev"}},
 		{name: "sso without a sign-in for the AWS CLI", shell: "bash", set: func(o *Options) { o.Profile = "corp" },
 			wantOut:    []string{"export AWS_PROFILE='corp'\n"},
 			wantStderr: []string{"the AWS CLI signs in to sso-session corp on its own and has no valid sign-in: run sesame sso login --sso-session corp --share (or aws sso login --profile corp)"}},
