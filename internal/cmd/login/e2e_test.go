@@ -237,9 +237,20 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	t.Run("BROWSER", func(t *testing.T) {
+		// The browser notes its arguments and every process's command
+		// line while sesame waits for it (as any local user could read
+		// them), then follows the link it was given, twice.
 		e.reset()
 		got := filepath.Join(e.dir, "browser-args")
-		browser := script(t, e.dir, "browser", `printf '%s\n' "$#" "$1" > "`+got+`"`+"\n")
+		cmdlines := filepath.Join(e.dir, "cmdlines")
+		followed := filepath.Join(e.dir, "followed")
+		browser := script(t, e.dir, "browser", `printf '%s\n' "$#" "$1" > "`+got+`"
+for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f" 2>/dev/null; echo; done > "`+cmdlines+`"
+curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' "$1" > "`+followed+`"
+curl -fsS -o /dev/null "$1" 2>/dev/null && echo "second use worked" >> "`+followed+`"
+exit 0
+`)
+		testenv.NeedCommand(t, "curl", "apt-get install -y curl")
 		stdout, stderr := e.run(t, 0, []string{"BROWSER=" + browser}, "login", "admin", "--path", "ec2/home#Instances:")
 		if stdout != "" {
 			t.Errorf("stdout = %q, want nothing", stdout)
@@ -251,12 +262,38 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, link, _ := strings.Cut(string(b), "\n")
+		n, link, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
 		if n != "1" {
 			t.Errorf("the browser got %s arguments, want 1", n)
 		}
-		if dest := e.follow(t, link); dest != "https://console.aws.amazon.com/ec2/home?region=us-east-1#Instances:" {
+		procs, err := os.ReadFile(cmdlines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(procs), link) {
+			t.Fatalf("the scan of /proc/*/cmdline does not see the browser's own argument %s:\n%s", link, procs)
+		}
+		if strings.Contains(string(procs), "SigninToken") {
+			t.Errorf("a command line holds the sign-in URL:\n%s", procs)
+		}
+		if u, err := url.Parse(link); err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.RawQuery != "" {
+			t.Errorf("the browser got %q, want a one-time link on 127.0.0.1", link)
+		}
+		f, err := os.ReadFile(followed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, location, _ := strings.Cut(strings.TrimSpace(string(f)), " ")
+		if status != "303" || strings.Contains(location, "second use worked") {
+			t.Fatalf("the browser following the link twice: %s", f)
+		}
+		if dest := e.follow(t, location); dest != "https://console.aws.amazon.com/ec2/home?region=us-east-1#Instances:" {
 			t.Errorf("Destination = %s", dest)
+		}
+		lu, _ := url.Parse(location)
+		token := lu.Query().Get("SigninToken")
+		if token == "" || strings.Contains(string(procs), token) {
+			t.Errorf("a command line holds the sign-in token:\n%s", procs)
 		}
 	})
 

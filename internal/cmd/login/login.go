@@ -36,15 +36,17 @@
 // # Secrets
 //
 // The sign-in URL signs in whoever opens it for 15 minutes. It goes to
-// stdout with --stdout, or on the browser's command line; never into an
-// error, a log line or stderr. Nor does the Session document.
+// stdout with --stdout; never into an error, a log line, stderr or a
+// command line. The browser is started with a one-time link on 127.0.0.1
+// ([loopback.Redirect]) that redirects it to the sign-in URL once, and
+// sesame waits until it has (at most BrowserWait). Nor does the Session
+// document go anywhere but the federation endpoint.
 package login
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sesamehq/sesame/internal/browser"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -54,15 +56,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/browser"
 	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/loopback"
 )
 
 // DefaultRegion is the region used when neither --region nor the profile
 // names one.
 const DefaultRegion = "us-east-1"
+
+// DefaultBrowserWait is how long sesame waits for the browser to follow
+// the one-time sign-in link.
+const DefaultBrowserWait = 2 * time.Minute
 
 // HTTPTimeout bounds the sign-in token request.
 const HTTPTimeout = 30 * time.Second
@@ -82,8 +90,12 @@ type Options struct {
 	// HTTPClient calls the federation endpoint (nil: one with
 	// HTTPTimeout). Redirects are never followed.
 	HTTPClient *http.Client
-	// Browser opens the sign-in URL when --stdout is not given.
+	// Browser opens the one-time link to the sign-in URL when --stdout is
+	// not given.
 	Browser browser.Opener
+	// BrowserWait is how long the browser has to follow that link (0:
+	// DefaultBrowserWait).
+	BrowserWait time.Duration
 	// FederationURL is SESAME_FEDERATION_URL ("" when unset).
 	FederationURL string
 	// Logger gets the --debug explanation of each choice (nil: none). It
@@ -160,7 +172,10 @@ SESAME_FEDERATION_URL replaces the federation endpoint.
 
 The browser is $BROWSER when set (its command, then the URL as one argument;
 several commands may be given separated by ':'), else the desktop's (xdg-open,
-open). The sign-in URL is valid for 15 minutes and signs in whoever opens it:
+open). It is given a one-time link on 127.0.0.1 that redirects it to the
+sign-in URL, so that the sign-in URL is on no command line (where every local
+user could read it); sesame waits up to 2 minutes for the browser to follow
+it. The sign-in URL is valid for 15 minutes and signs in whoever opens it:
 --stdout prints it on stdout only, and never to a log.`,
 		Example: `  sesame login work
   sesame login admin --duration 8h --path ec2/home
@@ -258,11 +273,37 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Browser == nil {
 		return cmdutil.WithHint(browser.ErrNoBrowser, fmt.Sprintf("print the URL instead: sesame login %s --stdout", profile))
 	}
-	if err := opts.Browser.Open(ctx, link); err != nil {
+	if err := openOnce(ctx, opts, link, profile); err != nil {
+		return err
+	}
+	opts.IO.Warnf("opened the AWS console (%s) for profile %s in the browser", part.ConsoleHost, profile)
+	return nil
+}
+
+// openOnce hands the browser a one-time link on 127.0.0.1 that redirects
+// it to the sign-in URL, so that the sign-in URL is on no command line,
+// and waits for the browser to follow it.
+func openOnce(ctx context.Context, opts *Options, link, profile string) error {
+	wait := opts.BrowserWait
+	if wait <= 0 {
+		wait = DefaultBrowserWait
+	}
+	r, err := loopback.NewRedirect(ctx, link, wait)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := opts.Browser.Open(ctx, r.URL()); err != nil {
 		return cmdutil.WithHint(fmt.Errorf("cannot open the sign-in URL in a browser: %w", err),
 			fmt.Sprintf("print it and open it yourself: sesame login %s --stdout (or set BROWSER to the program that opens URLs)", profile))
 	}
-	opts.IO.Warnf("opened the AWS console (%s) for profile %s in the browser", part.ConsoleHost, profile)
+	opts.debug("waiting for the browser to follow the one-time sign-in link", "wait", wait)
+	if err := r.Wait(ctx); err != nil {
+		if errors.Is(err, loopback.ErrTimeout) {
+			err = fmt.Errorf("the browser did not open the sign-in link within %s", short(wait))
+		}
+		return cmdutil.WithHint(err, fmt.Sprintf("print the URL and open it yourself: sesame login %s --stdout", profile))
+	}
 	return nil
 }
 

@@ -110,17 +110,32 @@ func (f *fakeSTS) GetFederationToken(_ context.Context, in *sts.GetFederationTok
 }
 
 // fakeBrowser records the URLs it is asked to open.
+// fakeBrowser records the URLs it is given and, unless it fails or
+// stays away, opens each once as a browser would, recording where it was
+// redirected.
 type fakeBrowser struct {
-	mu   sync.Mutex
-	urls []string
-	err  error
+	mu        sync.Mutex
+	urls      []string
+	locations []string
+	err       error
+	stayAway  bool
 }
 
 func (b *fakeBrowser) Open(_ context.Context, u string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.urls = append(b.urls, u)
-	return b.err
+	if b.err != nil || b.stayAway {
+		return b.err
+	}
+	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(u)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	b.locations = append(b.locations, resp.Header.Get("Location"))
+	return nil
 }
 
 // fixture is one run's world: a fake federation endpoint on loopback and
@@ -628,12 +643,21 @@ func TestBrowser(t *testing.T) {
 		if fx.out.Len() != 0 {
 			t.Errorf("stdout = %q, want nothing", fx.out.String())
 		}
-		if len(fx.browser.urls) != 1 {
+		if len(fx.browser.urls) != 1 || len(fx.browser.locations) != 1 {
 			t.Fatalf("browser opened %d URLs", len(fx.browser.urls))
 		}
-		u, _ := url.Parse(fx.browser.urls[0])
+		// The browser is given a one-time loopback link, which
+		// redirects it to the sign-in URL, once.
+		if b, _ := url.Parse(fx.browser.urls[0]); b.Scheme != "http" || b.Hostname() != "127.0.0.1" || b.RawQuery != "" || strings.Contains(b.String(), "SigninToken") {
+			t.Errorf("browser got %s, want a one-time loopback link", fx.browser.urls[0])
+		}
+		u, _ := url.Parse(fx.browser.locations[0])
 		if u.Query().Get("Destination") != "https://console.aws.amazon.com/console/home?region=eu-west-1" || u.Query().Get("SigninToken") == "" {
-			t.Errorf("browser got %s", fx.browser.urls[0])
+			t.Errorf("the link redirected to %s", fx.browser.locations[0])
+		}
+		if resp, err := http.Get(fx.browser.urls[0]); err == nil {
+			resp.Body.Close()
+			t.Errorf("the link still answers after its use: %s", resp.Status)
 		}
 		if !strings.Contains(fx.errOut.String(), "opened the AWS console") {
 			t.Errorf("stderr = %q", fx.errOut.String())
@@ -651,6 +675,25 @@ func TestBrowser(t *testing.T) {
 		}
 		if fx.out.Len() != 0 {
 			t.Errorf("stdout = %q", fx.out.String())
+		}
+		fx.noSecrets(t, err)
+	})
+	t.Run("never comes", func(t *testing.T) {
+		t.Parallel()
+		fx := newFixture(t, awsconfig.SourceRole, creds.Result{Credentials: roleCreds, Kind: creds.KindRole})
+		fx.opts.Stdout = false
+		fx.opts.BrowserWait = 100 * time.Millisecond
+		fx.browser.stayAway = true
+		err := Run(t.Context(), fx.opts)
+		if err == nil || !strings.Contains(err.Error(), "the browser did not open the sign-in link within 100ms") || !strings.Contains(cmdutil.Hint(err), "sesame login dev --stdout") {
+			t.Fatalf("error = %v, hint %q", err, cmdutil.Hint(err))
+		}
+		if strings.Contains(fx.errOut.String(), "opened the AWS console") {
+			t.Errorf("stderr = %q", fx.errOut.String())
+		}
+		if resp, err := http.Get(fx.browser.urls[0]); err == nil {
+			resp.Body.Close()
+			t.Errorf("the link still answers after the wait: %s", resp.Status)
 		}
 		fx.noSecrets(t, err)
 	})
