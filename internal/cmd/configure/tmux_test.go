@@ -38,7 +38,7 @@ source_profile = handmade
 // and follow the redirect back to sesame on 127.0.0.1 (as in
 // testdata/script/sso.txtar).
 const pkceScript = `#!/bin/sh
-page=$(curl -fsS "$1") || exit 1
+page=$(curl -fsSL "$1") || exit 1
 req=$(printf '%s' "$page" | sed -n 's/.*name="request" value="\([^"]*\)".*/\1/p')
 curl -fsS -L -o /dev/null --data-urlencode "request=$req" -d action=allow "$SSO_URL/authorize"
 `
