@@ -79,8 +79,8 @@ func TestUnlockCache(t *testing.T) {
 	}
 	t.Logf("/proc/keys: %s", strings.TrimSpace(line))
 	fields := strings.Fields(line)
-	if len(fields) < 9 || fields[3] == "perm" || fields[4] != "3f2f0000" || fields[7] != "user" {
-		t.Errorf("key has expiry %q, permissions %q, type %q; want a timeout, 3f2f0000, user", fields[3], fields[4], fields[7])
+	if len(fields) < 9 || fields[3] == "perm" || fields[4] != "3f050000" || fields[7] != "user" {
+		t.Errorf("key has expiry %q, permissions %q, type %q; want a timeout, 3f050000 (possessor: all; user: view, write), user", fields[3], fields[4], fields[7])
 	}
 	if strings.Contains(line, dir) || strings.Contains(line, "vault:/") {
 		t.Errorf("key description shows the path: %s", line)

@@ -3,25 +3,28 @@
 package vault
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// Key permissions (linux/keyctl.h): everything for a possessor, and view,
-// read, write, search and setattr for processes of the same user, so
-// that the next sesame process finds it; nothing for group or others.
+// Key permissions (linux/keyctl.h). A possessor (a process whose session
+// keyring holds the key) may do anything; the key's user may only see that
+// it exists (view) and revoke or overwrite it (write), so that sesame lock
+// in another session can drop it, but not read it or change its
+// permissions; group and others get nothing.
 const (
-	keyPosAll     = 0x3f000000
-	keyUsrView    = 0x00010000
-	keyUsrRead    = 0x00020000
-	keyUsrWrite   = 0x00040000
-	keyUsrSearch  = 0x00080000
-	keyUsrSetattr = 0x00200000
+	keyPosAll   = 0x3f000000
+	keyUsrView  = 0x00010000
+	keyUsrWrite = 0x00040000
 
-	keyPerm = keyPosAll | keyUsrView | keyUsrRead | keyUsrWrite | keyUsrSearch | keyUsrSetattr
+	keyPerm = keyPosAll | keyUsrView | keyUsrWrite
 )
 
 // isMiss reports whether err from a key search means only "no such key".
@@ -29,10 +32,29 @@ func isMiss(err error) bool {
 	return errors.Is(err, unix.ENOKEY) || errors.Is(err, unix.EKEYEXPIRED) || errors.Is(err, unix.EKEYREVOKED)
 }
 
-// cacheLoad returns the vault key cached under desc in the user keyring,
-// or nil when there is none.
+// sessionKeyring is the id of this process's session keyring, looked up
+// without creating one: a process started without a session keyring of its
+// own (no pam_keyinit) gets the user's shared session keyring (@us), which
+// the next sesame process finds too. (KEY_SPEC_SESSION_KEYRING as the
+// target of add_key or a link would instead make a new, private session
+// keyring for this process, which dies with it.)
+func sessionKeyring() (int, error) {
+	id, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
+	if err != nil {
+		return 0, fmt.Errorf("keyctl get session keyring: %w", err)
+	}
+	return id, nil
+}
+
+// cacheLoad returns the vault key cached under desc in the session
+// keyring (or a keyring linked into it, such as the user keyring where an
+// earlier sesame put it), or nil when there is none.
 func cacheLoad(desc string) ([]byte, error) {
-	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", desc, 0)
+	ring, err := sessionKeyring()
+	if err != nil {
+		return nil, err
+	}
+	id, err := unix.KeyctlSearch(ring, "user", desc, 0)
 	if isMiss(err) {
 		return nil, nil
 	}
@@ -54,11 +76,15 @@ func cacheLoad(desc string) ([]byte, error) {
 	return buf[:keySize], nil
 }
 
-// cacheStore caches key under desc in the user keyring for ttl. The key is
-// made in the process keyring, given its permissions and timeout, and only
-// then linked into the user keyring, so that it is never there without
-// its expiry.
+// cacheStore caches key under desc in the session keyring for ttl,
+// readable by its possessors only. The key is made in the process keyring,
+// given its permissions and timeout, and only then linked into the session
+// keyring, so that it is never there without them.
 func cacheStore(desc string, key []byte, ttl time.Duration) error {
+	ring, err := sessionKeyring()
+	if err != nil {
+		return err
+	}
 	id, err := unix.AddKey("user", desc, key, unix.KEY_SPEC_PROCESS_KEYRING)
 	if err != nil {
 		return fmt.Errorf("keyctl add: %w", err)
@@ -71,27 +97,74 @@ func cacheStore(desc string, key []byte, ttl time.Duration) error {
 	if _, err := unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, secs, 0, 0); err != nil {
 		return fmt.Errorf("keyctl set timeout: %w", err)
 	}
-	if _, err := unix.KeyctlInt(unix.KEYCTL_LINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0); err != nil {
+	if _, err := unix.KeyctlInt(unix.KEYCTL_LINK, id, ring, 0, 0); err != nil {
 		return fmt.Errorf("keyctl link: %w", err)
 	}
 	return nil
 }
 
-// cacheForget removes the key cached under desc, if any, at once.
+// cacheForget removes the keys cached under desc at once: the one this
+// session sees (invalidated), and those of other sessions of the user,
+// found in /proc/keys (revoked: their user may write them, not read them).
 func cacheForget(desc string) error {
+	ring, err := sessionKeyring()
+	if err != nil {
+		return fmt.Errorf("%w: %w", errCacheUnavailable, err)
+	}
+	gone := false
 	for range 8 {
-		id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", desc, 0)
+		id, err := unix.KeyctlSearch(ring, "user", desc, 0)
 		if isMiss(err) {
-			return nil
+			gone = true
+			break
 		}
 		if err != nil {
 			return fmt.Errorf("keyctl search: %w: %w", errCacheUnavailable, err)
 		}
 		if _, err := unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0); err != nil {
-			if _, err := unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0); err != nil {
-				return fmt.Errorf("keyctl unlink: %w", err)
+			if _, err := unix.KeyctlInt(unix.KEYCTL_REVOKE, id, 0, 0, 0); err != nil {
+				return fmt.Errorf("keyctl revoke: %w", err)
 			}
 		}
 	}
-	return errors.New("keyctl: the cached key is still there after removing it")
+	if !gone {
+		return errors.New("keyctl: the cached key is still there after removing it")
+	}
+	ids, err := visibleKeys(desc)
+	if err != nil {
+		// Without /proc/keys only this session's key could be dropped.
+		return nil
+	}
+	for _, id := range ids {
+		if _, err := unix.KeyctlInt(unix.KEYCTL_REVOKE, id, 0, 0, 0); err != nil && !isMiss(err) {
+			return fmt.Errorf("keyctl revoke: %w", err)
+		}
+	}
+	return nil
+}
+
+// visibleKeys returns the ids of the live "user" keys named desc that this
+// process may view (/proc/keys), in any keyring.
+func visibleKeys(desc string) ([]int, error) {
+	data, err := os.ReadFile("/proc/keys")
+	if err != nil {
+		return nil, err
+	}
+	var ids []int
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		// ID FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION: SUMMARY
+		f := bytes.Fields(sc.Bytes())
+		if len(f) < 9 || string(f[7]) != "user" || string(bytes.TrimSuffix(f[8], []byte(":"))) != desc {
+			continue
+		}
+		if bytes.ContainsAny(f[1], "RDi") { // revoked, dead, invalidated
+			continue
+		}
+		id, err := strconv.ParseInt(string(f[0]), 16, 32)
+		if err == nil {
+			ids = append(ids, int(id))
+		}
+	}
+	return ids, sc.Err()
 }

@@ -66,6 +66,8 @@ func parseBlob(b []byte) (int, error) {
 //
 //   - set: Set NAME to VALUE;
 //   - get: Get NAME and print it;
+//   - forget: Forget (sesame lock);
+//   - peek: print what reading the vault's cached key by its id gives;
 //   - loop: forever Set "blob" to loopBlob(i), printing i after each Set.
 func helperMain(mode string) int {
 	ttl, _ := time.ParseDuration(os.Getenv(helperTTLEnv))
@@ -89,6 +91,12 @@ func helperMain(mode string) int {
 		if b, err = v.Get(ctx, name); err == nil {
 			_, err = os.Stdout.Write(b)
 		}
+	case "forget":
+		err = v.Forget(ctx)
+	case "peek":
+		// Find the vault's cached key in /proc/keys, as any process of
+		// the user can, and try to read it by its id.
+		err = peek(v)
 	case "loop":
 		for i := 0; err == nil; i++ {
 			if err = v.Set(ctx, "blob", loopBlob(i)); err == nil {

@@ -41,11 +41,18 @@
 // terminal (asked twice when the vault is created). Get, List and Remove on
 // a vault that does not exist yet need no passphrase.
 //
-// On Linux the vault key is cached in the user's kernel keyring (@u), as a
-// "user" key named "sesame:vault:" and a hash of the vault's path and
-// salt, readable by the same user only, for Options.UnlockTTL; a
-// [Vault.Forget] removes it at once. Where the keyring cannot be used the
-// vault works without the cache. Other systems have no cache.
+// On Linux the vault key is cached in the kernel keyring, as a "user" key
+// named "sesame:vault:" and a hash of the vault's path and salt, for
+// Options.UnlockTTL. It is linked into the process's session keyring (@s)
+// and readable only by its possessors: the processes of that session
+// keyring. Where each login has a session keyring of its own (pam_keyinit),
+// that is the processes of that login (its terminal, whatever runs in it,
+// tmux panes started from it); elsewhere it is the user's shared session
+// keyring (@us), which every process of the user has or can link. Other
+// processes of the user may see the key and revoke it, not read it; other
+// users nothing. A [Vault.Forget] removes it at once, in every session
+// (found through /proc/keys). Where the keyring cannot be used the vault
+// works without the cache. Other systems have no cache.
 //
 // # Concurrency
 //
@@ -557,7 +564,7 @@ type keyCache interface {
 	forget(name string) error
 }
 
-// kernelKeyring is the unlock cache in the kernel's user keyring (Linux);
+// kernelKeyring is the unlock cache in the kernel's session keyring (Linux);
 // elsewhere it caches nothing.
 type kernelKeyring struct{}
 
