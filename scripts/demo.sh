@@ -2,9 +2,29 @@
 # make demo: build sesame, start the local emulators on loopback, and walk
 # through what sesame does today. Everything runs in a temporary HOME that is
 # removed at the end, and every process started here is stopped.
+#
+# Usage: scripts/demo.sh [SESAME_BINARY]   (default: bin/sesame, built if missing)
 set -euo pipefail
+
+# Touch nothing of the caller's, whatever their environment holds: start
+# again with only what finding the tools needs (PATH, the Go and pyenv
+# settings, the terminal and locale). SESAME_*, AWS_*, XDG_*, BROWSER and
+# the rest stay behind, so the demo can never open, unlock or write the
+# caller's vault, keyring, config or credentials.
+if [ -z "${SESAME_DEMO_CLEAN_ENV:-}" ]; then
+	keep=(SESAME_DEMO_CLEAN_ENV=1 "PATH=$PATH" "HOME=$HOME")
+	while IFS= read -r name; do
+		case "$name" in
+		TERM | COLORTERM | NO_COLOR | LANG | LC_* | TMPDIR | CI | PYENV_* | GO*) keep+=("$name=${!name}") ;;
+		esac
+	done < <(compgen -e)
+	exec env -i "${keep[@]}" bash "$0" "$@"
+fi
+unset SESAME_DEMO_CLEAN_ENV
+
 cd "$(dirname "$0")/.."
-SESAME="$PWD/bin/sesame"
+SESAME="${1:-$PWD/bin/sesame}"
+case "$SESAME" in /*) ;; *) SESAME="$PWD/$SESAME" ;; esac
 [ -x "$SESAME" ] || go build -o "$SESAME" ./cmd/sesame
 FAKEAWS="$PWD/bin/fakeaws"
 go build -o "$FAKEAWS" ./cmd/fakeaws
@@ -32,9 +52,11 @@ wait_http() {
 	echo "demo: $1 did not come up" >&2; return 1
 }
 
-# A sandboxed environment: nothing of yours is read or changed.
+# A sandboxed home (the environment was cleaned above): nothing of yours is
+# read or changed. Go keeps using your build cache.
+export GOCACHE="${GOCACHE:-$(go env GOCACHE)}" GOMODCACHE="${GOMODCACHE:-$(go env GOMODCACHE)}" GOPATH="${GOPATH:-$(go env GOPATH)}"
+export PYENV_ROOT="${PYENV_ROOT:-$HOME/.pyenv}"
 export HOME="$demo_home"
-unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
 mkdir -m 700 -p "$HOME/.aws"
 
 step "start moto (STS and IAM) on loopback"
