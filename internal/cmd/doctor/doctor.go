@@ -128,6 +128,10 @@ type Env struct {
 	// HTTPClient asks STS the time (nil: one with ClockTimeout that does
 	// not follow redirects).
 	HTTPClient *http.Client
+	// PrivateGroup reports the name of the group gid and whether it is the
+	// user's private group (named after the user, with no one else in
+	// it), whose write bit gives no one else anything. nil: no group is.
+	PrivateGroup func(gid uint32) (name string, private bool)
 
 	cfgDone bool
 	cfg     *awsconfig.Config
@@ -295,15 +299,16 @@ func FactoryEnv(f *cmdutil.Factory) (*Env, error) {
 		backend = f.Getenv("SESAME_BACKEND")
 	}
 	return &Env{
-		Home:      home,
-		LookupEnv: f.LookupEnv,
-		Now:       f.Now,
-		GOOS:      runtime.GOOS,
-		Paths:     paths,
-		StateDir:  state,
-		VaultDir:  vault.DefaultDir(f.LookupEnv, home),
-		Backend:   backend,
-		Store:     f.Store,
+		Home:         home,
+		LookupEnv:    f.LookupEnv,
+		Now:          f.Now,
+		GOOS:         runtime.GOOS,
+		Paths:        paths,
+		StateDir:     state,
+		VaultDir:     vault.DefaultDir(f.LookupEnv, home),
+		Backend:      backend,
+		Store:        f.Store,
+		PrivateGroup: privateGroup,
 	}, nil
 }
 

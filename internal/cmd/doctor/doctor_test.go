@@ -56,6 +56,8 @@ type setup struct {
 	env map[string]string
 	// sts answers the clock check's request (nil: STS's clock is now).
 	sts func(*http.Request) (*http.Response, error)
+	// privateGroup is Env.PrivateGroup.
+	privateGroup func(uint32) (string, bool)
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)
@@ -132,16 +134,17 @@ func newEnv(t *testing.T, s setup) *Env {
 		sts = dated(now)
 	}
 	e := &Env{
-		Home:       home,
-		LookupEnv:  lookup,
-		Now:        func() time.Time { return now },
-		GOOS:       "linux",
-		Paths:      awsconfig.DefaultPaths(lookup, home),
-		StateDir:   filepath.Join(home, ".local", "state", "sesame"),
-		VaultDir:   vault.DefaultDir(lookup, home),
-		Backend:    s.backend,
-		Store:      func(context.Context) (*store.Store, error) { return st, nil },
-		HTTPClient: &http.Client{Transport: roundTripper(sts)},
+		Home:         home,
+		LookupEnv:    lookup,
+		Now:          func() time.Time { return now },
+		GOOS:         "linux",
+		Paths:        awsconfig.DefaultPaths(lookup, home),
+		StateDir:     filepath.Join(home, ".local", "state", "sesame"),
+		VaultDir:     vault.DefaultDir(lookup, home),
+		Backend:      s.backend,
+		Store:        func(context.Context) (*store.Store, error) { return st, nil },
+		HTTPClient:   &http.Client{Transport: roundTripper(sts)},
+		PrivateGroup: s.privateGroup,
 	}
 	if s.storeErr != nil {
 		e.Store = func(context.Context) (*store.Store, error) { return nil, s.storeErr }
@@ -349,6 +352,27 @@ func TestBroken(t *testing.T) {
 			want: "fail ~/.aws is writable by its group (mode 0775): others can replace the files in it\n" +
 				"  fix: chmod 700 ~/.aws\n" +
 				"fail ~/.aws/config is writable by its group (mode 0664): others can set a credential_process that runs as you\n" +
+				"  fix: chmod go-w ~/.aws/config\n",
+		},
+		{
+			name: "group write for the user's private group is a warning", check: "writable",
+			setup: func(s *setup) {
+				s.modes[".aws"] = fs.ModeDir | 0o775
+				s.modes[".aws/config"] = 0o666
+				s.privateGroup = func(uint32) (string, bool) { return "alice", true }
+			},
+			want: "warn ~/.aws is writable by its group alice (mode 0775), which has only you in it; if anyone joins it, others can replace the files in it\n" +
+				"  fix: chmod 700 ~/.aws\n" +
+				"fail ~/.aws/config is writable by everyone (mode 0666): others can set a credential_process that runs as you\n" +
+				"  fix: chmod go-w ~/.aws/config\n",
+		},
+		{
+			name: "group write for a shared group fails", check: "writable",
+			setup: func(s *setup) {
+				s.modes[".aws/config"] = 0o664
+				s.privateGroup = func(uint32) (string, bool) { return "staff", false }
+			},
+			want: "fail ~/.aws/config is writable by its group (mode 0664): others can set a credential_process that runs as you\n" +
 				"  fix: chmod go-w ~/.aws/config\n",
 		},
 		{

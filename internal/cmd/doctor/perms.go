@@ -13,7 +13,8 @@ import (
 // folders that hold the AWS files and caches. Group or world write on the
 // config is code execution as the user (a credential_process); on a folder
 // it is the same through replacing the file, or planting cached sign-ins
-// and credentials. The credentials file and sesame's own folders are
+// and credentials. Group write for a group that is the user's private one
+// is only a warning. The credentials file and sesame's own folders are
 // checked, more strictly, by checkFileModes. Not on Windows.
 func checkWritable(_ context.Context, e *Env) []Line {
 	if e.GOOS == "windows" {
@@ -44,15 +45,25 @@ func checkWritable(_ context.Context, e *Env) []Line {
 			// cannot replace or remove what is the user's in it.
 			return
 		}
-		who := "its group"
-		if mode.Perm()&0o002 != 0 {
-			who = "everyone"
-		}
 		fix := "chmod go-w " + e.show(path)
 		if dir && e.under(path, awsDir) {
 			fix = "chmod 700 " + e.show(path)
 		}
-		lines = append(lines, fail(fix, "%s is writable by %s (mode %04o): %s", e.show(path), who, mode.Perm(), why))
+		if mode.Perm()&0o002 != 0 {
+			lines = append(lines, fail(fix, "%s is writable by everyone (mode %04o): %s", e.show(path), mode.Perm(), why))
+			return
+		}
+		// Group write only: harmless while the group is the user's own
+		// private one (Debian's and Ubuntu's umask 002 does this), but one
+		// step from a problem, so a warning.
+		if gid, ok := fileGID(fi); ok && e.PrivateGroup != nil {
+			if name, private := e.PrivateGroup(gid); private {
+				lines = append(lines, warn(fix, "%s is writable by its group %s (mode %04o), which has only you in it; if anyone joins it, %s",
+					e.show(path), name, mode.Perm(), why))
+				return
+			}
+		}
+		lines = append(lines, fail(fix, "%s is writable by its group (mode %04o): %s", e.show(path), mode.Perm(), why))
 	}
 	const replace = "others can replace the files in it"
 	check(filepath.Dir(e.Paths.Config), replace, true)
