@@ -107,8 +107,9 @@ const (
 	maxDelay   = 5 * time.Second
 )
 
-// undoTimeout bounds the steps that undo a failed rotation, which run even
-// when the command is interrupted.
+// undoTimeout bounds each call that must not be abandoned half-way (create,
+// store, and the steps that undo or finish a rotation): they run even when
+// the command is interrupted.
 const undoTimeout = 30 * time.Second
 
 // KeysPerUser is the number of access keys IAM allows one user.
