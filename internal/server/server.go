@@ -22,7 +22,11 @@
 //     "SecretAccessKey","Token","Expiration"}. Every GET needs a valid
 //     x-aws-ec2-metadata-token.
 //
-// Refusals, in this order: a request carrying X-Forwarded-For, or whose
+// Refusals, in this order: on Linux, a connection from a socket that
+// belongs to another user than sesame's (found in /proc/net/tcp{,6}) is
+// answered 403 and closed before anything is read from it (elsewhere the
+// random token and path and 127.0.0.1 are the protection); a request
+// carrying X-Forwarded-For, or whose
 // Host header is not 127.0.0.1:PORT or localhost:PORT (DNS rebinding), is
 // answered 403; a missing, wrong or expired token 401; an unknown path 404;
 // a wrong method 405. No refused request ever gets credentials. When the
@@ -125,7 +129,9 @@ func Listen(ctx context.Context) (net.Listener, error) {
 // Serve serves h on ln until ctx ends, then closes ln and every
 // connection and returns nil; it returns early only with an error that
 // stops the server. The credential fetches started by this package's
-// handlers run under ctx.
+// handlers run under ctx. On Linux a connection from a socket of another
+// user is answered 403 and closed before its request is read (see
+// peer.go).
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
 		Handler:           h,
@@ -138,7 +144,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(ownerOnly(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("credential server stopped: %w", err)

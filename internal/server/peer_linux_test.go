@@ -1,0 +1,201 @@
+package server
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesamehq/sesame/internal/testenv"
+)
+
+const procHeader = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+const proc6Header = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+
+func TestFindSocketUID(t *testing.T) {
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		t.Skip("the sample tables are those of a little-endian machine")
+	}
+	ap := netip.MustParseAddrPort
+	// 127.0.0.1:41234 (0xA112) to the server 127.0.0.1:8080 (0x1F90), and
+	// the server's side of it.
+	const (
+		listen   = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1000 1 0000000000000000 100 0 0 10 0\n"
+		server   = "   1: 0100007F:1F90 0100007F:A112 01 00000000:00000000 00:00000000 00000000     0        0 1001 1 0000000000000000 20 4 30 10 -1\n"
+		client   = "   2: 0100007F:A112 0100007F:1F90 01 00000000:00000000 00:00000000 00000000 65534        0 1002 1 0000000000000000 20 4 30 10 -1\n"
+		timeWait = "   3: 0100007F:A112 0100007F:1F90 06 00000000:00000000 03:00001756 00000000     0        0 0 3 0000000000000000\n"
+		other    = "   4: 0100007F:A113 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 1003 1 0000000000000000 20 4 30 10 -1\n"
+		// The same client through an IPv6 socket: ::ffff:127.0.0.1.
+		client6 = "   0: 0000000000000000FFFF00000100007F:A112 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 2002 1 0000000000000000 20 4 30 10 -1\n"
+		// ::1 to ::1.
+		loop6 = "   1: 00000000000000000000000001000000:A112 00000000000000000000000001000000:1F90 01 00000000:00000000 00:00000000 00000000  1002        0 2003 1 0000000000000000 20 4 30 10 -1\n"
+	)
+	cli, srv := ap("127.0.0.1:41234"), ap("127.0.0.1:8080")
+	for _, tc := range []struct {
+		name          string
+		table         string
+		local, remote netip.AddrPort
+		uid           int
+		found         bool
+		err           string
+	}{
+		{"client row", procHeader + listen + server + client + other, cli, srv, 65534, true, ""},
+		{"server row is not the client", procHeader + listen + server, cli, srv, 0, false, ""},
+		{"other port", procHeader + other, cli, srv, 0, false, ""},
+		{"TIME_WAIT leftover skipped", procHeader + timeWait + client, cli, srv, 65534, true, ""},
+		{"only TIME_WAIT", procHeader + timeWait, cli, srv, 0, false, ""},
+		{"first match wins", procHeader + client + strings.Replace(client, "65534", "    7", 1), cli, srv, 65534, true, ""},
+		{"IPv4-mapped row", proc6Header + client6, cli, srv, 1001, true, ""},
+		{"IPv4-mapped query", proc6Header + client6, ap("[::ffff:127.0.0.1]:41234"), ap("[::ffff:127.0.0.1]:8080"), 1001, true, ""},
+		{"IPv6 loopback", proc6Header + client6 + loop6, ap("[::1]:41234"), ap("[::1]:8080"), 1002, true, ""},
+		{"header only", procHeader, cli, srv, 0, false, ""},
+		{"empty", "", cli, srv, 0, false, ""},
+		{"blank line", procHeader + "\n" + client, cli, srv, 65534, true, ""},
+		{"short row", procHeader + "   0: 0100007F:A112 0100007F:1F90 01\n", cli, srv, 0, false, "columns"},
+		{"bad address", procHeader + "   0: 0100007G:A112 0100007F:1F90 01 0:0 0:0 0 0 0 0\n", cli, srv, 0, false, "bad address"},
+		{"bad port", procHeader + "   0: 0100007F:A11 0100007F:1F90 01 0:0 0:0 0 0 0 0\n", cli, srv, 0, false, "bad address"},
+		{"bad uid", procHeader + strings.Replace(client, "65534", "-1", 1), cli, srv, 0, false, "bad uid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			uid, found, err := findSocketUID(strings.NewReader(tc.table), tc.local, tc.remote)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || uid != tc.uid || found != tc.found {
+				t.Fatalf("= %d, %v, %v; want %d, %v, nil", uid, found, err, tc.uid, tc.found)
+			}
+		})
+	}
+}
+
+// TestPeerAllowedOwnSockets: connections of this process, through an IPv4
+// socket and through an IPv6 socket (an IPv4-mapped address), are found
+// in the kernel's tables and allowed; a peer that is not there is not.
+func TestPeerAllowedOwnSockets(t *testing.T) {
+	ln, err := Listen(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	for _, dial := range []struct{ network, addr string }{
+		{"tcp4", ln.Addr().String()},
+		{"tcp", fmt.Sprintf("[::ffff:127.0.0.1]:%d", port)},
+	} {
+		c, err := net.Dial(dial.network, dial.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := peerAllowed(s.LocalAddr(), s.RemoteAddr())
+		if !ok || err != nil {
+			t.Errorf("%s %s: peerAllowed = %v, %v; want true", dial.network, dial.addr, ok, err)
+		}
+		c.Close()
+		s.Close()
+	}
+	gone := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+	if ok, err := peerAllowed(ln.Addr(), gone); ok || !errors.Is(err, errNoPeer) {
+		t.Errorf("peerAllowed(unknown peer) = %v, %v; want false, errNoPeer", ok, err)
+	}
+}
+
+// asNobody returns the command line prefix that runs a program as the
+// user nobody (uid 65534), which needs root and setpriv: without them the
+// test fails in CI and is skipped elsewhere.
+func asNobody(t *testing.T) []string {
+	t.Helper()
+	setpriv := testenv.NeedCommand(t, "setpriv", "apt-get install -y util-linux")
+	if os.Geteuid() != 0 {
+		testenv.SkipOrFail(t, errors.New("running a client as another user (setpriv --reuid 65534) needs root"))
+	}
+	return []string{setpriv, "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"}
+}
+
+// TestOtherUserRefused: the same request gets the credentials from this
+// process's user and 403, with nothing else, from the user nobody, for
+// both servers, through curl with an IPv4 socket and with an IPv6 socket
+// (an IPv4-mapped address).
+func TestOtherUserRefused(t *testing.T) {
+	nobody := asNobody(t)
+	curl := testenv.NeedCommand(t, "curl", "apt-get install -y curl")
+	res := gen(1, time.Now().Add(time.Hour))
+	var e *ECS
+	serve(t, func(addr string) http.Handler {
+		var err error
+		if e, err = NewECS(addr, fixed(res).get); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	})
+	var m *IMDS
+	serve(t, func(addr string) http.Handler {
+		var err error
+		if m, err = NewIMDS(addr, "dev", fixed(res).get); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	})
+	imdsTok := m.newToken(time.Now().Add(time.Hour))
+	imdsCreds := strings.TrimSuffix(m.URL(), "/") + imdsCredsPath + m.Role()
+	// The same URL reached through an IPv6 socket, at ::ffff:127.0.0.1
+	// (the Host header stays the server's own).
+	mapped := func(u string) []string {
+		hostport, _, _ := strings.Cut(strings.TrimPrefix(u, "http://"), "/")
+		_, port, _ := net.SplitHostPort(hostport)
+		return []string{"-g", "-H", "Host: " + hostport, strings.Replace(u, hostport, "[::ffff:127.0.0.1]:"+port, 1)}
+	}
+	for _, tc := range []struct {
+		name string
+		argv []string
+	}{
+		{"ecs curl", []string{curl, "-sS", "-i", "-H", "Authorization: " + e.Token(), e.URL()}},
+		{"imds curl", []string{curl, "-sS", "-i", "-H", "X-aws-ec2-metadata-token: " + imdsTok, imdsCreds}},
+		{"imds token curl", []string{curl, "-sS", "-i", "-X", "PUT", "-H", "X-aws-ec2-metadata-token-ttl-seconds: 60", strings.TrimSuffix(m.URL(), "/") + imdsTokenPath}},
+		{"ecs curl IPv6 socket", append([]string{curl, "-sS", "-i", "-H", "Authorization: " + e.Token()}, mapped(e.URL())...)},
+		{"imds curl IPv6 socket", append([]string{curl, "-sS", "-i", "-H", "X-aws-ec2-metadata-token: " + imdsTok}, mapped(imdsCreds)...)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			own := run(t, tc.argv)
+			if !strings.HasPrefix(own, "HTTP/1.1 200 ") {
+				t.Fatalf("as this process's user: want 200, got:\n%s", own)
+			}
+			other := run(t, append(append([]string(nil), nobody...), tc.argv...))
+			if !strings.HasPrefix(other, "HTTP/1.1 403 Forbidden\r\n") || !strings.Contains(other, forbiddenBody) {
+				t.Fatalf("as nobody: want 403, got:\n%s", other)
+			}
+			for _, secret := range []string{res.AccessKeyID, res.SecretAccessKey, res.SessionToken} {
+				if strings.Contains(other, secret) {
+					t.Fatalf("the refusal carries a secret:\n%s", other)
+				}
+			}
+		})
+	}
+}
+
+func run(t *testing.T, argv []string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = "/"
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", argv[0], err, out)
+	}
+	return string(out)
+}
