@@ -245,7 +245,7 @@ func TestEndToEnd(t *testing.T) {
 		cmdlines := filepath.Join(e.dir, "cmdlines")
 		followed := filepath.Join(e.dir, "followed")
 		browser := script(t, e.dir, "browser", `printf '%s\n' "$#" "$1" > "`+got+`"
-for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' < "$f" 2>/dev/null; echo; done > "`+cmdlines+`"
+for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' 2>/dev/null < "$f"; echo; done > "`+cmdlines+`"
 curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' "$1" > "`+followed+`"
 curl -fsS -o /dev/null "$1" 2>/dev/null && echo "second use worked" >> "`+followed+`"
 exit 0
