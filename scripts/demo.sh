@@ -28,7 +28,7 @@ case "$SESAME" in /*) ;; *) SESAME="$PWD/$SESAME" ;; esac
 [ -x "$SESAME" ] || go build -o "$SESAME" ./cmd/sesame
 FAKEAWS="$PWD/bin/fakeaws"
 go build -o "$FAKEAWS" ./cmd/fakeaws
-export PATH="$PWD/bin:$PATH" # for credential_process = sesame ...
+export PATH="$(dirname "$SESAME"):$PWD/bin:$PATH" # for credential_process = sesame ...
 
 demo_home=$(mktemp -d)
 pids=()

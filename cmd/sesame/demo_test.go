@@ -51,7 +51,8 @@ func TestDemoTouchesNothingOfTheCallers(t *testing.T) {
 
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(user, "home"),
+		// Go itself keeps telemetry under HOME: that HOME is not compared.
+		"HOME=" + t.TempDir(),
 		"SESAME_BACKEND=pass",
 		"SESAME_FILE_DIR=" + filepath.Join(user, "vault"),
 		"SESAME_FILE_PASSPHRASE=the-users-passphrase",
@@ -67,7 +68,16 @@ func TestDemoTouchesNothingOfTheCallers(t *testing.T) {
 		"AWS_ENDPOINT_URL_STS=http://127.0.0.1:9",
 		"BROWSER=touch " + marker,
 	}
-	for _, k := range []string{"PYENV_ROOT", "GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOTOOLCHAIN", "CI"} {
+	// The demo builds its fakes with Go: hand it this machine's Go caches
+	// (under the real HOME), as a user's own HOME would.
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		v, err := exec.Command("go", "env", k).Output()
+		if err != nil {
+			t.Fatalf("go env %s: %v", k, err)
+		}
+		env = append(env, k+"="+strings.TrimSpace(string(v)))
+	}
+	for _, k := range []string{"PYENV_ROOT", "GOFLAGS", "GOTOOLCHAIN", "GOPROXY", "CI"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
