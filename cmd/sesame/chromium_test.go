@@ -86,18 +86,24 @@ region = us-east-1
 
 	login := startProcess(t, ctx, env, sesame, "sso", "login", "--sso-session", "corp")
 
-	authorizeURL := waitForFile(t, ctx, urlFile, login)
-	if !strings.HasPrefix(authorizeURL, ssoURL+"/authorize?") {
-		t.Fatalf("sesame opened %q, want the fake's /authorize URL", authorizeURL)
+	// sesame hands the browser a one-time link on 127.0.0.1, which
+	// redirects it to the fake's /authorize URL (the state stays off the
+	// command line).
+	onceURL := waitForFile(t, ctx, urlFile, login)
+	if !strings.HasPrefix(onceURL, "http://127.0.0.1:") || strings.Contains(onceURL, "?") {
+		t.Fatalf("sesame opened %q, want a one-time link on 127.0.0.1", onceURL)
 	}
 
 	bctx := startChromium(t, ctx, chromium)
 
 	if err := chromedp.Do(bctx,
-		chromedp.Navigate(authorizeURL),
+		chromedp.Navigate(onceURL),
 		chromedp.WaitVisible(chromedp.CSS("#allow")),
 	); err != nil {
 		t.Fatalf("chromium: open the consent page: %v", err)
+	}
+	if location, err := chromedp.Run(bctx, chromedp.Location()); err != nil || !strings.HasPrefix(location, ssoURL+"/authorize?") {
+		t.Fatalf("chromium followed the one-time link to %q (%v), want the fake's /authorize URL", location, err)
 	}
 	shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,8 +45,12 @@ const browserWait = 5 * time.Second
 // or fail, so Open returns ErrNoBrowser instead.
 //
 // The URL is passed on the browser's command line, as every tool that
-// opens browsers does: other local users can see it in the process list
-// while that program runs. A System is safe for concurrent use.
+// opens browsers does: other local users can read it in /proc while that
+// program runs. So Open refuses a URL that carries a secret parameter
+// (SigninToken, state, code, code_challenge, a token...; see
+// [ErrSecretURL]): callers hand the browser a one-time loopback link
+// (internal/loopback) that redirects to such a URL instead. A System is
+// safe for concurrent use.
 type System struct {
 	// LookupEnv reads the environment.
 	LookupEnv func(string) (string, bool)
@@ -63,6 +69,9 @@ var _ Opener = System{}
 
 // Open implements Browser.
 func (b System) Open(ctx context.Context, u string) error {
+	if err := checkNoSecret(u); err != nil {
+		return err
+	}
 	if v := b.getenv("BROWSER"); strings.TrimSpace(v) != "" {
 		return redact(b.runBrowserVar(ctx, v, u), u)
 	}
@@ -144,6 +153,34 @@ func (b System) runBrowserVar(ctx context.Context, value, u string) error {
 		}
 	}
 	return fmt.Errorf("%w: no program named in BROWSER=%q can be found", ErrNoBrowser, value)
+}
+
+// ErrSecretURL is returned by Open for a URL with a parameter that must
+// never be on a command line.
+var ErrSecretURL = errors.New("refusing to put a secret on the browser's command line")
+
+// secretParams are the (lower-case) parameter names that carry a secret or
+// bind a sign-in: the console's SigninToken, OAuth's state, code, PKCE
+// challenge and verifier, and tokens.
+var secretParams = []string{"signintoken", "state", "code", "code_challenge", "code_verifier",
+	"access_token", "refresh_token", "id_token", "client_secret", "token"}
+
+// checkNoSecret refuses a URL whose query or fragment holds one of
+// secretParams (the error names the parameter, never its value).
+func checkNoSecret(u string) error {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("%w: the URL does not parse", ErrSecretURL)
+	}
+	for _, raw := range []string{pu.RawQuery, pu.Fragment} {
+		q, _ := url.ParseQuery(raw)
+		for k := range q {
+			if slices.Contains(secretParams, strings.ToLower(k)) {
+				return fmt.Errorf("%w: the URL has a %s parameter", ErrSecretURL, k)
+			}
+		}
+	}
+	return nil
 }
 
 // redact removes u from err's text, in case something quoted it.

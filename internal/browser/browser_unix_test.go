@@ -13,7 +13,41 @@ import (
 )
 
 // A URL with every character a shell or a naive split would trip on.
-const testURL = "https://signin.example.com/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&Issuer=sesame&SigninToken=a b;c$d"
+const testURL = "https://signin.example.com/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&Issuer=sesame&Label=a b;c$d"
+
+// TestSecretURLRefused: a URL carrying a secret parameter never reaches a
+// command line, through BROWSER or the desktop opener; the error names
+// the parameter, not its value.
+func TestSecretURLRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ran := filepath.Join(dir, "ran")
+	record := script(t, dir, "record", `touch "`+ran+`"`+"\n")
+	for _, u := range []string{
+		"https://signin.aws.amazon.com/federation?Action=login&SigninToken=s3cr3t-value&Destination=x",
+		"https://oidc.eu-west-1.amazonaws.com/authorize?response_type=code&client_id=c&state=s3cr3t-value&code_challenge=x",
+		"http://127.0.0.1:1234/oauth/callback?code=s3cr3t-value&STATE=y",
+		"https://example.com/cb#access_token=s3cr3t-value",
+	} {
+		for _, vars := range []map[string]string{{"BROWSER": record}, {"DISPLAY": ":0"}} {
+			b := System{LookupEnv: env(vars), GOOS: "linux", OpenURL: func(string) error { t.Errorf("the desktop opener got %s", u); return nil }}
+			err := b.Open(t.Context(), u)
+			if !errors.Is(err, ErrSecretURL) || strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("Open(%s) with %v: error %v, want ErrSecretURL without the value", u, vars, err)
+			}
+		}
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Error("the BROWSER program ran")
+	}
+	// The device flow's URL with its user code, and a loopback link, are
+	// fine.
+	for _, u := range []string{"https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH", "http://127.0.0.1:1234/Zm9vYmFyYmF6cXV4"} {
+		if err := checkNoSecret(u); err != nil {
+			t.Errorf("checkNoSecret(%s) = %v", u, err)
+		}
+	}
+}
 
 // script writes an executable sh script into dir and returns its path.
 func script(t *testing.T, dir, name, body string) string {
@@ -63,7 +97,7 @@ func TestSystemVariable(t *testing.T) {
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)
 			}
-			if err != nil && strings.Contains(err.Error(), "SigninToken") {
+			if err != nil && strings.Contains(err.Error(), "a b;c$d") {
 				t.Errorf("the error shows the URL: %v", err)
 			}
 			if tt.wantErr == "no program named in BROWSER" && !errors.Is(err, ErrNoBrowser) {
