@@ -44,7 +44,10 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 		Long: `Sign in to IAM Identity Center and keep the sign-in in sesame's store.
 
 By default sesame opens your browser (BROWSER is honoured) on the sign-in page
-and waits on 127.0.0.1 for it to come back (authorization code with PKCE).
+and waits on 127.0.0.1 for it to come back (authorization code with PKCE). The
+browser is started with a one-time 127.0.0.1 link that redirects it to the
+sign-in page, so that the flow's state is on no command line; answers that do
+not carry that state are refused and sesame keeps waiting (up to 5 minutes).
 With --device-code, and by itself over SSH or on Linux with none of DISPLAY,
 WAYLAND_DISPLAY and BROWSER set, it prints a URL and a code to approve on any
 device instead (and a QR code on a terminal), opening the URL too unless
