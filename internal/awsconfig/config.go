@@ -182,6 +182,7 @@ type Config struct {
 
 	profiles    map[string]*Profile
 	ssoSessions map[string]*SSOSession
+	memo        *resolveMemo // what Resolve has worked out
 }
 
 // Load reads both files. A file that does not exist reads as empty; one that
@@ -218,7 +219,7 @@ func readFile(path string) (*File, error) {
 // where botocore would: a nested value with a line that has no '='.
 func Build(p Paths, cfgFile, credFile *File) (*Config, error) {
 	c := &Config{Paths: p, ConfigFile: cfgFile, CredentialsFile: credFile,
-		profiles: map[string]*Profile{}, ssoSessions: map[string]*SSOSession{}}
+		profiles: map[string]*Profile{}, ssoSessions: map[string]*SSOSession{}, memo: newResolveMemo()}
 	if cfgFile != nil {
 		for _, s := range cfgFile.Sections() {
 			values, err := cfgFile.values(s)

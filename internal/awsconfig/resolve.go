@@ -3,6 +3,7 @@ package awsconfig
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Source is how a profile gets its credentials.
@@ -43,7 +44,11 @@ func (r *Resolved) Get(key string) (string, bool) {
 // Chain returns the profile names from this one to the root of its
 // source_profile chain.
 func (r *Resolved) Chain() []string {
-	var out []string
+	n := 0
+	for p := r; p != nil; p = p.Parent {
+		n++
+	}
+	out := make([]string, 0, n)
 	for p := r; p != nil; p = p.Parent {
 		out = append(out, p.Name)
 	}
@@ -91,30 +96,177 @@ var credentialSources = []string{"Environment", "Ec2InstanceMetadata", "EcsConta
 
 // Resolve returns the named profile resolved. A missing name is a
 // *NotFoundError with a suggestion, a loop a *CycleError with its full path.
+//
+// Each profile is worked out once per Config, however many chains go through
+// it (the Config remembers the results, under a lock: Resolve is safe for
+// concurrent use), so resolving every profile takes time linear in the size
+// of the files, even for chains thousands of profiles deep.
 func (c *Config) Resolve(name string) (*Resolved, error) {
 	if _, ok := c.profiles[name]; !ok {
 		return nil, c.notFound(name)
 	}
-	return c.resolve(name, nil)
+	m := c.memo
+	if m == nil { // a Config not made by Build
+		m = newResolveMemo()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return c.resolve(m, name)
 }
 
-func (c *Config) resolve(name string, seen []string) (*Resolved, error) {
-	for _, s := range seen {
-		if s == name {
-			return nil, &CycleError{Key: "source_profile", Path: append(append([]string(nil), seen...), name)}
-		}
+// resolveMemo holds what Resolve has worked out. A Config does not change
+// after Build, so nothing in it goes stale.
+type resolveMemo struct {
+	mu sync.Mutex
+	// resolved holds profiles resolved on their own ([0]) and as another's
+	// source_profile ([1]), which may differ (see sourceOf). Loops are not
+	// kept: their error's path depends on where the walk started.
+	resolved  [2]map[string]resolvedEntry
+	effective map[string]effectiveEntry
+	// steps counts profiles built and include_profile links followed: the
+	// work done, which tests bound.
+	steps int
+}
+
+type resolvedEntry struct {
+	r    *Resolved
+	root *Resolved // r.Root()
+	err  error
+}
+
+type effectiveEntry struct {
+	values valueSet
+	err    error
+}
+
+func newResolveMemo() *resolveMemo {
+	return &resolveMemo{
+		resolved:  [2]map[string]resolvedEntry{{}, {}},
+		effective: map[string]effectiveEntry{},
 	}
-	seen = append(seen, name)
-	values, err := c.effectiveValues(name)
+}
+
+// resolve walks name's source_profile chain until a profile that needs no
+// parent, one already resolved, a loop or an error, then links the chain and
+// remembers every profile on it. The results are those of the plain
+// recursive walk: a loop is reported with the path from name, and an error
+// met anywhere on the chain is the error of every profile before it.
+func (c *Config) resolve(m *resolveMemo, name string) (*Resolved, error) {
+	if e, ok := m.resolved[0][name]; ok {
+		return e.r, e.err
+	}
+	var (
+		chain []*Resolved // built, each waiting for its parent
+		tail  *Resolved   // the parent of the last one, when already known
+		root  *Resolved
+		err   error
+		loop  bool
+		index map[string]bool // the names in chain, once it is long
+	)
+	names := func(extra ...string) []string {
+		out := make([]string, 0, len(chain)+len(extra))
+		for _, r := range chain {
+			out = append(out, r.Name)
+		}
+		return append(out, extra...)
+	}
+	onChain := func(n string) bool {
+		if index != nil {
+			return index[n]
+		}
+		for _, r := range chain {
+			if r.Name == n {
+				return true
+			}
+		}
+		return false
+	}
+	for cur := name; ; {
+		if onChain(cur) {
+			err, loop = &CycleError{Key: "source_profile", Path: names(cur)}, true
+			break
+		}
+		asSource := len(chain) > 0
+		if e, ok := m.resolved[1][cur]; ok && asSource {
+			// A chain resolved before cannot go through the profiles on
+			// this one, except through name itself, which may end it: name
+			// as a source_profile can be a root (keys of its own) when name
+			// on its own is a role.
+			if e.err == nil && e.root.Name == name {
+				path := names()
+				for p := e.r; p != nil; p = p.Parent {
+					path = append(path, p.Name)
+				}
+				err, loop = &CycleError{Key: "source_profile", Path: path}, true
+				break
+			}
+			tail, root, err = e.r, e.root, e.err
+			break
+		}
+		r, next, nerr := c.node(m, cur, asSource)
+		if nerr != nil {
+			err = nerr
+			m.resolved[b2i(asSource)][cur] = resolvedEntry{err: nerr}
+			break
+		}
+		chain = append(chain, r)
+		if len(chain) == 16 {
+			index = map[string]bool{}
+			for _, r := range chain {
+				index[r.Name] = true
+			}
+		} else if index != nil {
+			index[r.Name] = true
+		}
+		if next == "" {
+			break
+		}
+		cur = next
+	}
 	if err != nil {
+		if !loop {
+			for i, r := range chain {
+				m.resolved[b2i(i > 0)][r.Name] = resolvedEntry{err: err}
+			}
+		}
 		return nil, err
 	}
-	r := &Resolved{Name: name, values: values, Source: sourceOf(values, len(seen) > 1)}
+	if root == nil {
+		root = chain[len(chain)-1]
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		if i+1 < len(chain) {
+			chain[i].Parent = chain[i+1]
+		} else {
+			chain[i].Parent = tail
+		}
+		m.resolved[b2i(i > 0)][chain[i].Name] = resolvedEntry{r: chain[i], root: root}
+	}
+	return chain[0], nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// node builds one profile of a chain, without its parent: asSource tells
+// that it is another's source_profile. next is the source_profile to follow,
+// or "".
+func (c *Config) node(m *resolveMemo, name string, asSource bool) (r *Resolved, next string, err error) {
+	m.steps++
+	values, err := c.effectiveValues(m, name)
+	if err != nil {
+		return nil, "", err
+	}
+	r = &Resolved{Name: name, values: values, Source: sourceOf(values, asSource)}
 
 	if sess, ok := r.Get("sso_session"); ok {
 		s, ok := c.ssoSessions[sess]
 		if !ok {
-			return nil, fmt.Errorf("profile %q: %w; add an [sso-session %s] section to %s", name,
+			return nil, "", fmt.Errorf("profile %q: %w; add an [sso-session %s] section to %s", name,
 				&NotFoundError{Kind: "sso-session", Name: sess, Suggestion: closest(sess, c.SSOSessionNames()), Known: c.SSOSessionNames()},
 				quoteName(sess), c.Paths.Config)
 		}
@@ -124,7 +276,7 @@ func (c *Config) resolve(name string, seen []string) (*Resolved, error) {
 	switch r.Source {
 	case SourceWebIdentity:
 		if arn, _ := r.Get("role_arn"); arn == "" {
-			return nil, fmt.Errorf("profile %q sets web_identity_token_file without a role_arn; add the role to assume", name)
+			return nil, "", fmt.Errorf("profile %q sets web_identity_token_file without a role_arn; add the role to assume", name)
 		}
 	case SourceRole:
 		// botocore's AssumeRoleProvider._get_role_config: the role needs
@@ -134,42 +286,71 @@ func (c *Config) resolve(name string, seen []string) (*Resolved, error) {
 		credSrc, hasCredSrc := r.Get("credential_source")
 		switch {
 		case hasSrc && hasCredSrc:
-			return nil, fmt.Errorf("profile %q sets both source_profile and credential_source; keep one", name)
+			return nil, "", fmt.Errorf("profile %q sets both source_profile and credential_source; keep one", name)
 		case !hasSrc && !hasCredSrc:
-			return nil, fmt.Errorf("profile %q has a role_arn but neither source_profile nor credential_source; add the profile whose credentials assume the role", name)
+			return nil, "", fmt.Errorf("profile %q has a role_arn but neither source_profile nor credential_source; add the profile whose credentials assume the role", name)
 		case hasCredSrc:
 			if !contains(credentialSources, credSrc) {
-				return nil, fmt.Errorf("profile %q: credential_source %q is not one of %s", name, credSrc, strings.Join(credentialSources, ", "))
+				return nil, "", fmt.Errorf("profile %q: credential_source %q is not one of %s", name, credSrc, strings.Join(credentialSources, ", "))
 			}
 		case src != name:
 			// A profile may name itself: its own keys assume its role.
 			if _, ok := c.profiles[src]; !ok {
-				return nil, fmt.Errorf("profile %q: source_profile %w", name, c.notFound(src))
+				return nil, "", fmt.Errorf("profile %q: source_profile %w", name, c.notFound(src))
 			}
-			parent, err := c.resolve(src, seen)
-			if err != nil {
-				return nil, err
-			}
-			r.Parent = parent
+			next = src
 		}
 	}
-	return r, nil
+	return r, next, nil
 }
 
 // effectiveValues applies include_profile (as aws-vault does): the included
 // profile's keys are defaults that the including profile's own keys override.
-func (c *Config) effectiveValues(name string) (valueSet, error) {
-	var path []string
+// Like resolve, it walks the chain until a profile already worked out, and
+// remembers every profile on it (loops excepted).
+func (c *Config) effectiveValues(m *resolveMemo, name string) (valueSet, error) {
+	if e, ok := m.effective[name]; ok {
+		return e.values, e.err
+	}
+	var (
+		path  []string
+		index map[string]bool
+		base  valueSet // the effective values after path's end, if known
+		known bool
+		err   error
+		loop  bool
+	)
+	onPath := func(n string) bool {
+		if index != nil {
+			return index[n]
+		}
+		return contains(path, n)
+	}
 	for cur := name; ; {
-		for _, s := range path {
-			if s == cur {
-				return nil, &CycleError{Key: "include_profile", Path: append(path, cur)}
+		m.steps++
+		if onPath(cur) {
+			err, loop = &CycleError{Key: "include_profile", Path: append(path, cur)}, true
+			break
+		}
+		if len(path) > 0 {
+			if e, ok := m.effective[cur]; ok {
+				base, err, known = e.values, e.err, true
+				break
 			}
 		}
-		path = append(path, cur)
 		p, ok := c.profiles[cur]
 		if !ok {
-			return nil, fmt.Errorf("profile %q: include_profile %w", path[len(path)-2], c.notFound(cur))
+			err = fmt.Errorf("profile %q: include_profile %w", path[len(path)-1], c.notFound(cur))
+			break
+		}
+		path = append(path, cur)
+		if len(path) == 16 {
+			index = map[string]bool{}
+			for _, n := range path {
+				index[n] = true
+			}
+		} else if index != nil {
+			index[cur] = true
 		}
 		next, ok := p.Get("include_profile")
 		if !ok {
@@ -177,16 +358,29 @@ func (c *Config) effectiveValues(name string) (valueSet, error) {
 		}
 		cur = next
 	}
-	if len(path) == 1 {
-		return c.profiles[name].values, nil
-	}
-	var out valueSet
-	for i := len(path) - 1; i >= 0; i-- {
-		for _, kv := range c.profiles[path[i]].values {
-			out.set(kv.key, kv.Value)
+	if err != nil {
+		if !loop {
+			for _, n := range path {
+				m.effective[n] = effectiveEntry{err: err}
+			}
 		}
+		return nil, err
 	}
-	return out, nil
+	for i := len(path) - 1; i >= 0; i-- {
+		own := c.profiles[path[i]].values
+		if i == len(path)-1 && !known {
+			base = own
+		} else {
+			out := make(valueSet, len(base), len(base)+len(own))
+			copy(out, base)
+			for _, kv := range own {
+				out.set(kv.key, kv.Value)
+			}
+			base = out
+		}
+		m.effective[path[i]] = effectiveEntry{values: base}
+	}
+	return base, nil
 }
 
 // sourceOf classifies a profile the way botocore picks its provider, in
