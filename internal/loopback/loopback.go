@@ -9,8 +9,8 @@
 //     which ignores any request that does not carry the flow's state and
 //     keeps waiting for the right one.
 //
-// On Linux, both answer only connections from sesame's own uid (found in
-// /proc/net/tcp); others get 403 and change nothing.
+// On Linux, both answer only connections from sesame's own uid or root
+// (found in /proc/net/tcp); others get 403 and change nothing.
 package loopback
 
 import (

@@ -11,7 +11,7 @@ import (
 )
 
 // peerAllowed reports whether the connection from remote (to local) comes
-// from a socket of sesame's own uid, as /proc/net/tcp and /proc/net/tcp6
+// from a socket of sesame's own uid (or root's), as /proc/net/tcp and /proc/net/tcp6
 // tell: the row whose local port is remote's and whose remote port is
 // local's holds the uid that owns the peer's socket. A connection not
 // found there is refused; on a system without those files it is allowed
@@ -33,7 +33,10 @@ func peerAllowed(remote string, local net.Addr) bool {
 	if !readable {
 		return true
 	}
-	return found && uid == os.Getuid()
+	// root is let in too: it can read sesame's memory anyway, and on
+	// WSL 2 the relay that brings the Windows browser's connections to
+	// 127.0.0.1 runs as root.
+	return found && (uid == os.Getuid() || uid == 0)
 }
 
 // peerUID finds the uid owning the TCP socket with local port lport and
