@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -114,24 +113,12 @@ func TestPeerAllowedOwnSockets(t *testing.T) {
 	}
 }
 
-// asNobody returns the command line prefix that runs a program as the
-// user nobody (uid 65534), which needs root and setpriv: without them the
-// test fails in CI and is skipped elsewhere.
-func asNobody(t *testing.T) []string {
-	t.Helper()
-	setpriv := testenv.NeedCommand(t, "setpriv", "apt-get install -y util-linux")
-	if os.Geteuid() != 0 {
-		testenv.SkipOrFail(t, errors.New("running a client as another user (setpriv --reuid 65534) needs root"))
-	}
-	return []string{setpriv, "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"}
-}
-
 // TestOtherUserRefused: the same request gets the credentials from this
 // process's user and 403, with nothing else, from the user nobody, for
 // both servers, through curl with an IPv4 socket and with an IPv6 socket
 // (an IPv4-mapped address).
 func TestOtherUserRefused(t *testing.T) {
-	nobody := asNobody(t)
+	nobody := testenv.AsNobody(t)
 	curl := testenv.NeedCommand(t, "curl", "apt-get install -y curl")
 	res := gen(1, time.Now().Add(time.Hour))
 	var e *ECS

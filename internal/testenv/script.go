@@ -63,6 +63,9 @@ const motoAcquireTimeout = 5 * time.Minute
 //	need PROGRAM [HINT...]
 //	    Require PROGRAM on PATH (or at its path): without it the script
 //	    fails in CI and is skipped elsewhere, the message naming HINT.
+//	needroot
+//	    Require root (to run a program as nobody with setpriv --reuid
+//	    65534): without it the script fails in CI and is skipped elsewhere.
 //
 // Conditions: [moto] is true when moto_server is installed; in CI its
 // absence is an error rather than false. [root] is true when the script runs
@@ -154,6 +157,7 @@ func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"awsreset":       cmdAWSReset,
 		"filemode":       cmdFileMode,
 		"need":           cmdNeed,
+		"needroot":       cmdNeedRoot,
 		"fakesso":        cmdFakeSSO,
 		"ssocalls":       cmdSSOCalls,
 		"ssoerrors":      cmdSSOErrors,
