@@ -130,7 +130,9 @@ as sesame would, or fails with a message on stderr. The AWS SDKs and CLIs find
 the server through:
   --server ecs    AWS_CONTAINER_CREDENTIALS_FULL_URI (a random path) and
                   AWS_CONTAINER_AUTHORIZATION_TOKEN (a random token)
-  --server imds   AWS_EC2_METADATA_SERVICE_ENDPOINT (an IMDSv2 server)
+  --server imds   AWS_EC2_METADATA_SERVICE_ENDPOINT (an IMDSv2 server) and
+                  AWS_EC2_METADATA_DISABLED=false (the AWS CDK would set it
+                  to true)
 together with AWS_REGION, AWS_DEFAULT_REGION and SESAME_PROFILE as above; any
 AWS_CONTAINER_* and AWS_EC2_METADATA_* variables of sesame's are removed. sesame
 stays running, passes SIGINT, SIGTERM and SIGHUP on to the command, stops the
@@ -289,7 +291,9 @@ func (o *Options) serve(ctx context.Context, req creds.Request, res creds.Result
 			ln.Close()
 			return err
 		}
-		h, vars = m, []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + m.URL()}
+		// The AWS CDK and other JS tools set AWS_EC2_METADATA_DISABLED=true
+		// off EC2 unless it is set: say it is not.
+		h, vars = m, []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + m.URL(), "AWS_EC2_METADATA_DISABLED=false"}
 	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(srvCtx, ln, h) }()

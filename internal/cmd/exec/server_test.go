@@ -136,7 +136,7 @@ func TestRunServer(t *testing.T) {
 			t.Parallel()
 			res := creds.Result{Credentials: aws.Credentials{AccessKeyID: "ASIASERVED", SecretAccessKey: "served-secret", SessionToken: "served-token",
 				CanExpire: true, Expires: time.Now().Add(time.Hour)}, Region: "eu-west-1"}
-			opts, fr, out, errOut, reqs := newOpts(t, map[string]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN": "inherited"}, res)
+			opts, fr, out, errOut, reqs := newOpts(t, map[string]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN": "inherited", "AWS_EC2_METADATA_DISABLED": "true"}, res)
 			opts.Server, opts.Command = kind, []string{"prog", "arg"}
 			opts.Request = creds.Request{MFAToken: "123456"}
 			var child Child
@@ -181,7 +181,8 @@ func TestRunServer(t *testing.T) {
 				}
 			} else {
 				endpoint = envValue(child.Env, "AWS_EC2_METADATA_SERVICE_ENDPOINT")
-				if !strings.HasPrefix(endpoint, "http://127.0.0.1:") || !strings.HasSuffix(endpoint, "/") || envValue(child.Env, "AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" {
+				if !strings.HasPrefix(endpoint, "http://127.0.0.1:") || !strings.HasSuffix(endpoint, "/") || envValue(child.Env, "AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" ||
+					envValue(child.Env, "AWS_EC2_METADATA_DISABLED") != "false" {
 					t.Errorf("env %q", child.Env)
 				}
 			}
