@@ -61,18 +61,38 @@ type kdfParams struct {
 // recommended option (64 MiB, 3 passes, 4 lanes), about 0.2 s.
 var defaultParams = kdfParams{Time: 3, Memory: 64 << 10, Threads: 4}
 
-// Bounds on the parameters a vault file may ask for, so that a hostile
-// file cannot make sesame allocate terabytes or spin for hours.
+// Bounds on the parameters a vault file may ask for, so that a damaged or
+// tampered header cannot make sesame allocate gigabytes or spin for minutes
+// before the passphrase is even checked: at most 1 GiB (16 times the
+// default), 10 passes and 16 lanes. argon2id itself needs at least 8 KiB per
+// lane.
 const (
-	maxTime   = 64
-	maxMemory = 4 << 20 // 4 GiB in KiB
+	maxTime    = 10
+	maxMemory  = 1 << 20 // 1 GiB in KiB
+	maxThreads = 16
 )
 
-func (p kdfParams) valid() bool {
-	return p.Time >= 1 && p.Time <= maxTime &&
-		p.Threads >= 1 &&
-		p.Memory >= 8*uint32(p.Threads) && p.Memory <= maxMemory
+// paramsError is a header whose argon2id parameters are out of bounds.
+type paramsError struct{ reason string }
+
+func (e *paramsError) Error() string { return e.reason }
+
+// check returns a *paramsError when the parameters are out of bounds.
+func (p kdfParams) check() error {
+	switch {
+	case p.Time < 1 || p.Time > maxTime:
+		return &paramsError{fmt.Sprintf("argon2id passes %d, not between 1 and %d", p.Time, maxTime)}
+	case p.Threads < 1 || p.Threads > maxThreads:
+		return &paramsError{fmt.Sprintf("argon2id lanes %d, not between 1 and %d", p.Threads, maxThreads)}
+	case p.Memory > maxMemory:
+		return &paramsError{fmt.Sprintf("argon2id memory %d KiB, over the limit of 1 GiB", p.Memory)}
+	case p.Memory < 8*uint32(p.Threads):
+		return &paramsError{fmt.Sprintf("argon2id memory %d KiB, under 8 KiB per lane", p.Memory)}
+	}
+	return nil
 }
+
+func (p kdfParams) valid() bool { return p.check() == nil }
 
 // header is the clear-text part of a vault file.
 type header struct {
@@ -139,8 +159,8 @@ func parseFile(b []byte) (h header, ad, ciphertext []byte, err error) {
 		Memory:  binary.BigEndian.Uint32(b[offMemory:]),
 		Threads: b[offThreads],
 	}
-	if !h.params.valid() {
-		return h, nil, nil, errDamaged
+	if err := h.params.check(); err != nil {
+		return h, nil, nil, err
 	}
 	copy(h.salt[:], b[offSalt:])
 	copy(h.check[:], b[offCheck:])

@@ -340,9 +340,12 @@ type damagedError struct {
 
 func (e *damagedError) Error() string {
 	var newer *newerVersionError
+	var params *paramsError
 	switch {
 	case errors.As(e.err, &newer):
 		return fmt.Sprintf("vault %s was written by a newer sesame (format version %d); nothing was changed", e.path, newer.version)
+	case errors.As(e.err, &params):
+		return fmt.Sprintf("vault %s has a damaged or tampered header (%s); its key was not derived and nothing was changed", e.path, params.reason)
 	case errors.Is(e.err, errNotVault):
 		return fmt.Sprintf("%s is not a sesame vault, or is damaged; nothing was changed", e.path)
 	default:

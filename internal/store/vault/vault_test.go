@@ -350,9 +350,15 @@ func TestDamaged(t *testing.T) {
 		{"future version", patch(offVersion, 2), "written by a newer sesame (format version 2)"},
 		{"version 0", patch(offVersion, 0), "is damaged"},
 		{"unknown KDF", patch(offKDF, 9), "is damaged"},
-		{"hostile KDF memory", patch(offMemory, 0xff, 0xff, 0xff, 0xff), "is damaged"},
-		{"zero KDF passes", patch(offTime, 0, 0, 0, 0), "is damaged"},
-		{"zero KDF lanes", patch(offThreads, 0), "is damaged"},
+		{"hostile KDF memory", patch(offMemory, 0xff, 0xff, 0xff, 0xff), "damaged or tampered header (argon2id memory 4294967295 KiB, over the limit of 1 GiB)"},
+		{"KDF memory 4 GiB", patch(offMemory, 0, 0x40, 0, 0), "damaged or tampered header (argon2id memory 4194304 KiB, over the limit of 1 GiB)"},
+		{"KDF memory 1 GiB + 1 KiB", patch(offMemory, 0, 0x10, 0, 1), "over the limit of 1 GiB"},
+		{"KDF memory under 8 KiB a lane", patch(offMemory, 0, 0, 0, 7), "argon2id memory 7 KiB, under 8 KiB per lane"},
+		{"zero KDF passes", patch(offTime, 0, 0, 0, 0), "damaged or tampered header (argon2id passes 0, not between 1 and 10)"},
+		{"64 KDF passes", patch(offTime, 0, 0, 0, 64), "argon2id passes 64, not between 1 and 10"},
+		{"11 KDF passes", patch(offTime, 0, 0, 0, 11), "argon2id passes 11, not between 1 and 10"},
+		{"zero KDF lanes", patch(offThreads, 0), "damaged or tampered header (argon2id lanes 0, not between 1 and 16)"},
+		{"255 KDF lanes", patch(offThreads, 255), "argon2id lanes 255, not between 1 and 16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -365,6 +371,11 @@ func TestDamaged(t *testing.T) {
 				t.Fatal(err)
 			}
 			v := newVault(t, dir, passEnv("pw"), nil, 0)
+			defer func() {
+				if strings.Contains(tt.message, "argon2id") && v.derived.Load() != 0 {
+					t.Errorf("argon2id ran %d times on a header with parameters out of bounds", v.derived.Load())
+				}
+			}()
 			_, getErr := v.Get(ctx, "x")
 			_, listErr := v.List(ctx)
 			for op, err := range map[string]error{
