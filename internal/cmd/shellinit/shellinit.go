@@ -3,11 +3,20 @@
 // `sesame use` can change the environment of the shell it is typed in.
 //
 // The contract between the function and the binary: for `sesame use ARGS`
-// the function runs `command sesame use --shell SHELL ARGS`, which prints
-// shell code for SHELL on stdout (and everything else on stderr), and
-// evaluates that code only when the binary exits with status 0. Every other
-// command line goes to the binary unchanged. The binary is looked up on
-// PATH each time, so upgrading it needs no new shell.
+// the function runs `command sesame use --shell SHELL ARGS` and evaluates
+// the shell code the binary writes on a channel of its own, and only that,
+// only when the binary exits with status 0:
+//
+//   - bash, zsh and fish: file descriptor 3 (CodeFD), a pipe the function
+//     reads. The binary's stdout and stderr stay the function's own, so
+//     help (sesame use --help), errors and the picker reach the terminal
+//     and are never evaluated.
+//   - PowerShell, which cannot hand a native program another descriptor:
+//     stdout, where the code follows a first line PowerShellMarker. Output
+//     without it (help) is shown, not evaluated.
+//
+// Every other command line goes to the binary unchanged. The binary is
+// looked up on PATH each time, so upgrading it needs no new shell.
 package shellinit
 
 import (
@@ -31,6 +40,15 @@ const (
 	Fish       = "fish"
 	PowerShell = "powershell"
 )
+
+// CodeFD is the file descriptor on which `sesame use --shell` writes the
+// code for bash, zsh and fish.
+const CodeFD = 3
+
+// PowerShellMarker is the first line of what `sesame use --shell
+// powershell` prints when it prints code: the function evaluates the lines
+// after it, and shows output without it.
+const PowerShellMarker = "# sesame use: PowerShell code follows"
 
 // Shells lists the supported shells.
 var Shells = []string{Bash, Zsh, Fish, PowerShell}
@@ -143,17 +161,20 @@ func Guess(shellPath, goos string) string {
 
 // posixScript is for bash and zsh; SHELL is replaced by the shell's name.
 // The variable is declared local before it is assigned, so that the
-// assignment's status is that of the binary.
+// assignment's status is that of the binary. Inside the command
+// substitution, descriptor 3 is its pipe and stdout is the function's own
+// (saved on 4).
 const posixScript = `# sesame shell integration for SHELL. Load it from your startup file with
 #   eval "$(sesame shell-init SHELL)"
 # It defines the shell function sesame: "sesame use ..." runs the binary,
-# which prints shell code, and evaluates that code in this shell; every
-# other command line goes to the binary unchanged.
+# which writes shell code on file descriptor 3, and evaluates that code,
+# and nothing else, in this shell; every other command line goes to the
+# binary unchanged.
 sesame() {
   if [ "${1-}" = use ]; then
     shift
     local __sesame_code
-    __sesame_code="$(command sesame use --shell SHELL "$@")" || return
+    { __sesame_code="$(command sesame use --shell SHELL "$@" 3>&1 1>&4 4>&-)"; } 4>&1 || return
     eval "$__sesame_code"
   else
     command sesame "$@"
@@ -161,20 +182,24 @@ sesame() {
 }
 `
 
-// fishScript is for fish 3. set returns the status of its command
-// substitution.
+// fishScript is for fish 3. A command substitution cannot reach the
+// function's own stdout, so descriptor 3 is piped (3>|) to read, which,
+// last in the pipeline, runs in the function; $pipestatus[1] is the
+// binary's status.
 const fishScript = `# sesame shell integration for fish. Load it from
 # ~/.config/fish/config.fish with
 #   sesame shell-init fish | source
 # It defines the function sesame: "sesame use ..." runs the binary, which
-# prints shell code, and evaluates that code in this shell; every other
-# command line goes to the binary unchanged.
+# writes shell code on file descriptor 3, and evaluates that code, and
+# nothing else, in this shell; every other command line goes to the binary
+# unchanged.
 function sesame --description 'sesame, whose "sesame use" switches this shell'
     if test (count $argv) -gt 0; and test "$argv[1]" = use
         set -e argv[1]
-        set -l __sesame_code (command sesame use --shell fish $argv)
-        or return
-        string join \n -- $__sesame_code | source
+        command sesame use --shell fish $argv 3>| read -lz __sesame_code
+        set -l __sesame_status $pipestatus[1]
+        test $__sesame_status -eq 0; or return $__sesame_status
+        printf '%s' $__sesame_code | source
     else
         command sesame $argv
     end
@@ -186,15 +211,22 @@ end
 const powerShellScript = `# sesame shell integration for PowerShell. Load it from $PROFILE with
 #   Invoke-Expression (& sesame shell-init powershell | Out-String)
 # It defines the function sesame: "sesame use ..." runs the binary, which
-# prints PowerShell code, and evaluates that code in this session; every
-# other command line goes to the binary unchanged.
+# prints PowerShell code after the line "` + PowerShellMarker + `",
+# and evaluates that code in this session; output without that first line
+# (help) is shown, never evaluated. Every other command line goes to the
+# binary unchanged.
 function sesame {
     $sesameExe = Get-Command -Name sesame -CommandType Application -ErrorAction Stop | Select-Object -First 1
     if ($args.Count -gt 0 -and $args[0] -eq 'use') {
         $sesameArgs = @($args | Select-Object -Skip 1)
-        $sesameCode = & $sesameExe use --shell powershell @sesameArgs
-        if ($LASTEXITCODE -ne 0) { return }
-        if ($sesameCode) { Invoke-Expression ($sesameCode -join [Environment]::NewLine) }
+        $sesameOut = @(& $sesameExe use --shell powershell @sesameArgs)
+        $sesameStatus = $LASTEXITCODE
+        if ($sesameOut.Count -eq 0 -or $sesameOut[0] -ne '` + PowerShellMarker + `') {
+            $sesameOut
+            return
+        }
+        if ($sesameStatus -ne 0) { return }
+        Invoke-Expression (($sesameOut | Select-Object -Skip 1) -join [Environment]::NewLine)
     } else {
         & $sesameExe @args
     }

@@ -100,3 +100,21 @@ func TestGuessAndSetup(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeChannels: bash, zsh and fish read the code from descriptor
+// CodeFD only; PowerShell evaluates only output that starts with
+// PowerShellMarker.
+func TestCodeChannels(t *testing.T) {
+	t.Parallel()
+	for shell, want := range map[string]string{
+		Bash:       `"$(command sesame use --shell bash "$@" 3>&1 1>&4 4>&-)"`,
+		Zsh:        `"$(command sesame use --shell zsh "$@" 3>&1 1>&4 4>&-)"`,
+		Fish:       `command sesame use --shell fish $argv 3>| read -lz __sesame_code`,
+		PowerShell: `$sesameOut[0] -ne '` + PowerShellMarker + `'`,
+	} {
+		code, err := Script(shell)
+		if err != nil || !strings.Contains(code, want) {
+			t.Errorf("%s: the function lacks %s", shell, want)
+		}
+	}
+}

@@ -3,9 +3,11 @@
 //
 // A program cannot change its parent shell's environment, so the work is
 // split: the shell function of `sesame shell-init` runs this command as
-// `sesame use --shell SHELL ...` and evaluates what it prints on stdout
-// (see package shellinit). Without --shell the command only says how to
-// load that function.
+// `sesame use --shell SHELL ...` and evaluates the code it writes on the
+// shell's code channel, and nothing else (see package shellinit): file
+// descriptor 3 for bash, zsh and fish, so that help, errors and the picker
+// can never be evaluated; for PowerShell stdout, after a marker line.
+// Without --shell the command only says how to load that function.
 //
 // By default the shell gets AWS_PROFILE, so that the AWS CLI and SDKs fetch
 // and refresh credentials themselves. A profile they cannot use on their
@@ -20,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,6 +81,10 @@ type Options struct {
 	Command func() string
 	// Backend is the --backend flag, repeated in credential_process.
 	Backend func() string
+	// CodeOut opens the channel the shell code goes to for the shell
+	// (see shellinit.CodeFD) and says whether it is a terminal; nil means
+	// IO.Out.
+	CodeOut func(shell string) (w io.Writer, isTTY bool, err error)
 
 	// Profile is the argument ("" when none).
 	Profile string
@@ -86,6 +93,9 @@ type Options struct {
 	Keys  bool
 	Unset bool
 	Force bool
+	// code and codeTTY are the open code channel (see codeOut).
+	code    io.Writer
+	codeTTY bool
 	// Request carries --region, and with --keys --duration, --no-session
 	// and --mfa-token.
 	Request creds.Request
@@ -102,6 +112,7 @@ func NewCmdUse(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		Now:           f.Now,
 		Command:       func() string { return command(exec.LookPath, os.Executable) },
 		Backend:       func() string { return f.BackendName },
+		CodeOut:       func(shell string) (io.Writer, bool, error) { return codeOut(shell, f.IOStreams) },
 	}
 	opts.Pick = func(ctx context.Context) (string, error) {
 		cfg, err := f.Config()
@@ -184,8 +195,8 @@ only recognises use as the first word.`,
 	return cmd
 }
 
-// Run prints the shell code of the switch on stdout, and says what it did
-// on stderr.
+// Run writes the shell code of the switch on the shell's code channel
+// (opts.CodeOut), and says what it did on stderr.
 func Run(ctx context.Context, opts *Options) error {
 	if opts.Shell == "" {
 		return notLoaded(opts)
@@ -194,6 +205,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if !ok {
 		return cmdutil.Usagef("unknown shell %q: choose one of %s", opts.Shell, strings.Join(shellinit.Shells, ", "))
 	}
+	// First, before anything opens a file that could take its number.
+	code, codeTTY, err := opts.codeOut()
+	if err != nil {
+		return err
+	}
+	opts.code, opts.codeTTY = code, codeTTY
 	if opts.Unset {
 		if opts.Profile != "" || opts.Keys {
 			return cmdutil.Usagef("--unset takes no profile and no --keys")
@@ -204,7 +221,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if !opts.Keys && (req.Duration != 0 || req.NoSession || req.MFAToken != "") {
 		return cmdutil.Usagef("--duration, --no-session and --mfa-token shape temporary keys: use them with --keys")
 	}
-	if opts.Keys && opts.IO.IsStdoutTTY() && !opts.Force {
+	if opts.Keys && opts.codeTTY && !opts.Force {
 		return cmdutil.WithHint(errors.New("refusing to print secret credentials to a terminal"),
 			"load the shell function (sesame shell-init --help) and run sesame use --keys through it, or pass --force")
 	}
@@ -272,7 +289,7 @@ func useProfile(opts *Options, format, profile string) error {
 	set = append(set, export.Var{Name: MarkerEnv, Value: profile})
 	unsetVars = append(unsetVars, credentialVars...)
 	unsetVars = append(unsetVars, "AWS_DEFAULT_PROFILE")
-	if _, err := fmt.Fprint(opts.IO.Out, export.ShellCode(format, set, unsetVars)); err != nil {
+	if err := opts.emit(export.ShellCode(format, set, unsetVars)); err != nil {
 		return err
 	}
 	msg := "AWS_PROFILE=" + p.AWSProfile
@@ -347,7 +364,7 @@ func useKeys(ctx context.Context, opts *Options, format, profile string) error {
 		}
 	}
 	unsetVars = append(unsetVars, profileVars...)
-	if _, err := fmt.Fprint(opts.IO.Out, export.ShellCode(format, set, unsetVars)); err != nil {
+	if err := opts.emit(export.ShellCode(format, set, unsetVars)); err != nil {
 		return err
 	}
 	until := "long-term keys, no expiry"
@@ -364,11 +381,33 @@ func unset(opts *Options, format string) error {
 	if opts.Getenv(MarkerEnv) != "" {
 		vars = append(vars, regionVars...)
 	}
-	if _, err := fmt.Fprint(opts.IO.Out, export.ShellCode(format, nil, vars)); err != nil {
+	if err := opts.emit(export.ShellCode(format, nil, vars)); err != nil {
 		return err
 	}
 	opts.IO.Warnf("removed AWS_PROFILE and the credential variables from this shell")
 	return nil
+}
+
+// codeOut opens the code channel: opts.CodeOut, else IO.Out.
+func (opts *Options) codeOut() (io.Writer, bool, error) {
+	if opts.CodeOut == nil {
+		return opts.IO.Out, opts.IO.IsStdoutTTY(), nil
+	}
+	return opts.CodeOut(opts.Shell)
+}
+
+// emit writes shell code to the code channel; for PowerShell, whose
+// function reads stdout, after shellinit.PowerShellMarker.
+func (opts *Options) emit(code string) error {
+	w := opts.code
+	if w == nil {
+		w = opts.IO.Out
+	}
+	if opts.Shell == shellinit.PowerShell {
+		code = shellinit.PowerShellMarker + "\n" + code
+	}
+	_, err := io.WriteString(w, code)
+	return err
 }
 
 // credentialProcess is the command line of the generated profile.
