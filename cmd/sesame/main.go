@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 
 	"github.com/sesamehq/sesame/internal/app"
+	versioncmd "github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 )
 
@@ -27,6 +28,10 @@ func main() {
 		debug.SetGCPercent(400)
 	}
 	level := new(slog.LevelVar)
-	f := app.NewFactory(cmdutil.BuildInfo{Version: version, Commit: commit, Date: date}, level)
+	// Without make's -ldflags (`go install module@version`, a plain `go
+	// build`) the version comes from the module's build information.
+	info, ok := debug.ReadBuildInfo()
+	build := versioncmd.WithModuleInfo(cmdutil.BuildInfo{Version: version, Commit: commit, Date: date}, info, ok)
+	f := app.NewFactory(build, level)
 	os.Exit(app.Run(context.Background(), f, level, os.Args[1:]))
 }

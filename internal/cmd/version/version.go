@@ -4,6 +4,7 @@ package version
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -46,4 +47,43 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// WithModuleInfo fills what the linker did not set in b (a build by
+// `go install module@version` or a plain `go build`, without make's
+// -ldflags) from the module's build information: the module version, and
+// the VCS revision, commit time and modified flag that `go build` records
+// in a checkout. A version of "dev" or "" counts as unset.
+func WithModuleInfo(b cmdutil.BuildInfo, info *debug.BuildInfo, ok bool) cmdutil.BuildInfo {
+	if !ok || info == nil {
+		return b
+	}
+	if (b.Version == "" || b.Version == "dev") && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		b.Version = info.Main.Version
+	}
+	var revision, when string
+	var modified bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if b.Commit == "" && revision != "" {
+		if len(revision) > 12 {
+			revision = revision[:12]
+		}
+		if modified {
+			revision += "-dirty"
+		}
+		b.Commit = revision
+	}
+	if b.Date == "" {
+		b.Date = when
+	}
+	return b
 }
