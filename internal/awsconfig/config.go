@@ -27,8 +27,10 @@
 package awsconfig
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -200,18 +202,110 @@ func Load(p Paths) (*Config, error) {
 }
 
 func readFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, err
 	}
 	return Parse(path, data)
+}
+
+// MaxFileSize is the size of the largest config or credentials file sesame
+// reads: 16 MiB, hundreds of times a large real one.
+const MaxFileSize = 16 << 20
+
+// FileError is a config or credentials file sesame refuses to read: one that
+// is not a regular file (a folder, a device such as /dev/zero, a named pipe)
+// or is larger than MaxFileSize.
+type FileError struct {
+	Path    string
+	Problem string // "not a regular file (a character device)", "larger than 16 MiB"
+}
+
+func (e *FileError) Error() string { return e.Path + ": " + e.Problem }
+
+// NextStep is the hint shown under the error.
+func (e *FileError) NextStep() string {
+	return "sesame reads only a regular file of at most 16 MiB: point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at your AWS config and credentials files, or unset them"
+}
+
+// ReadFile reads a config or credentials file, as os.ReadFile does (a
+// missing file is an error that wraps fs.ErrNotExist), but refuses with a
+// *FileError anything that is not a regular file, or is larger than
+// MaxFileSize, without blocking or reading it: /dev/zero, a named pipe, a
+// folder. A file that grows past the limit while it is read is refused too.
+// Other errors are "cannot read PATH: REASON".
+func ReadFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, readError(path, err)
+	}
+	if err := checkFileInfo(path, fi); err != nil {
+		return nil, err
+	}
+	// Non-blocking, so that a named pipe put in its place since the Stat
+	// cannot hold the open; the open file is checked again.
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, readError(path, err)
+	}
+	defer func() { _ = f.Close() }()
+	if fi, err = f.Stat(); err != nil {
+		return nil, readError(path, err)
+	}
+	if err := checkFileInfo(path, fi); err != nil {
+		return nil, err
+	}
+	return readLimited(path, f, fi.Size())
+}
+
+// readLimited reads r to its end, refusing more than MaxFileSize bytes;
+// size is the expected size.
+func readLimited(path string, r io.Reader, size int64) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(size, 0), MaxFileSize)+512))
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxFileSize+1)); err != nil {
+		return nil, readError(path, err)
+	}
+	if buf.Len() > MaxFileSize {
+		return nil, &FileError{Path: path, Problem: "larger than 16 MiB"}
+	}
+	return buf.Bytes(), nil
+}
+
+func checkFileInfo(path string, fi fs.FileInfo) error {
+	m := fi.Mode()
+	if !m.IsRegular() {
+		kind := "a special file"
+		switch {
+		case m.IsDir():
+			kind = "a folder"
+		case m&fs.ModeNamedPipe != 0:
+			kind = "a named pipe"
+		case m&fs.ModeSocket != 0:
+			kind = "a socket"
+		case m&fs.ModeCharDevice != 0:
+			kind = "a character device"
+		case m&fs.ModeDevice != 0:
+			kind = "a block device"
+		}
+		return &FileError{Path: path, Problem: "not a regular file (" + kind + ")"}
+	}
+	if fi.Size() > MaxFileSize {
+		return &FileError{Path: path, Problem: "larger than 16 MiB"}
+	}
+	return nil
+}
+
+// readError is "cannot read PATH: REASON", wrapping the reason (so that
+// errors.Is(err, fs.ErrNotExist) holds for a missing file).
+func readError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot read %s: %w", path, err)
 }
 
 // Build combines parsed files (either may be nil) into a Config, as

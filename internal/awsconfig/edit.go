@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/sesamehq/sesame/internal/atomicfile"
@@ -301,9 +300,9 @@ func Update(path string, change func(*File) error) error {
 // nothing to write) when write is true; it is not done when the file
 // changed on disk while change ran.
 func updateOnce(path string, change func(*File) error, write bool) (bool, error) {
-	orig, err := os.ReadFile(path)
+	orig, err := ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return false, err
 	}
 	f, err := Parse(path, orig)
 	if err != nil {
@@ -319,9 +318,9 @@ func updateOnce(path string, change func(*File) error, write bool) (bool, error)
 	if bytes.Equal(data, orig) {
 		return true, nil
 	}
-	now, err := os.ReadFile(path)
+	now, err := ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return false, err
 	}
 	if !bytes.Equal(now, orig) {
 		return false, nil
