@@ -28,6 +28,13 @@ python3 scripts/gen-config.py 5000 "$dir/big-config"
 AWS_CONFIG_FILE="$dir/big-config" SESAME_BACKEND=file hf "$runs" "$SESAME list" "$SESAME list --json"
 AWS_CONFIG_FILE="$dir/big-config" SESAME_BACKEND=file peak_rss "$SESAME" list
 
+echo "== sesame list over 4,000-deep include_profile and source_profile chains"
+python3 scripts/gen-chain.py 4000 include_profile "$dir/include-chain"
+python3 scripts/gen-chain.py 4000 source_profile "$dir/source-chain"
+AWS_CONFIG_FILE="$dir/include-chain" SESAME_BACKEND=file hf "$runs" -n 'list, 4,000-deep include_profile chain' "$SESAME list"
+# Each row of this one prints its whole chain: 8 million names, 80 MB.
+AWS_CONFIG_FILE="$dir/source-chain" SESAME_BACKEND=file hf 3 -n 'list, 4,000-deep source_profile chain' "$SESAME list"
+
 echo "== moto on loopback"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
