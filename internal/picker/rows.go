@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // Row is one profile as the picker shows it.
@@ -68,10 +69,4 @@ func parseRoleARN(arn string) (account, role string) {
 }
 
 // timeLeft shows an expiration as the time left, such as "42m left".
-func timeLeft(exp, now time.Time) string {
-	d := exp.Sub(now).Truncate(time.Minute)
-	if d <= 0 {
-		return ""
-	}
-	return strings.TrimSuffix(d.String(), "0s") + " left"
-}
+func timeLeft(exp, now time.Time) string { return timefmt.Left(exp, now) }

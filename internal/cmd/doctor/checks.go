@@ -18,6 +18,7 @@ import (
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/store/vault"
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // ExpiringWithin is how close to its expiry a session or sign-in is
@@ -423,9 +424,9 @@ func checkSessions(ctx context.Context, e *Env) []Line {
 		left := inv.Sessions[p].Sub(now)
 		switch {
 		case left <= 0:
-			lines = append(lines, warn("sesame clear "+p, "profile %s: the cached session expired %s ago", p, short(-left)))
+			lines = append(lines, warn("sesame clear "+p, "profile %s: the cached session expired %s ago", p, timefmt.Short(-left)))
 		case left < ExpiringWithin:
-			lines = append(lines, warn("sesame clear "+p+"   # the next command then starts a new session", "profile %s: the cached session expires in %s", p, short(left)))
+			lines = append(lines, warn("sesame clear "+p+"   # the next command then starts a new session", "profile %s: the cached session expires in %s", p, timefmt.Short(left)))
 		default:
 			valid++
 		}
@@ -434,7 +435,7 @@ func checkSessions(ctx context.Context, e *Env) []Line {
 	case len(profiles) == 0:
 		return []Line{ok("no cached sessions")}
 	case len(lines) == 0:
-		return []Line{ok("cached sessions: %s, valid for more than %s", plural(valid, "profile"), short(ExpiringWithin))}
+		return []Line{ok("cached sessions: %s, valid for more than %s", plural(valid, "profile"), timefmt.Short(ExpiringWithin))}
 	}
 	return lines
 }
@@ -493,25 +494,25 @@ func checkSSOTokens(ctx context.Context, e *Env) []Line {
 		left := t.ExpiresAt.Sub(now)
 		renews := found && t.RefreshToken != "" && t.RegistrationExpiresAt.After(now)
 		if found && left >= ExpiringWithin {
-			lines = append(lines, ok("%s: signed in (%s left)", name, short(left)))
+			lines = append(lines, ok("%s: signed in (%s left)", name, timefmt.Short(left)))
 			continue
 		}
 		if renews {
-			lines = append(lines, ok("%s: signed in (the token renews itself until %s)", name, t.RegistrationExpiresAt.UTC().Format(time.RFC3339)))
+			lines = append(lines, ok("%s: signed in (the token renews itself until %s)", name, timefmt.At(t.RegistrationExpiresAt, now)))
 			continue
 		}
 		// The AWS CLI's sign-in, which sesame uses when it has none.
 		if ct, cached, err := sso.ReadCLICache(e.Home, tg.session); err == nil && cached && ct.ExpiresAt.Sub(now) >= ExpiringWithin {
-			lines = append(lines, ok("%s: signed in through the AWS CLI (%s left)", name, short(ct.ExpiresAt.Sub(now))))
+			lines = append(lines, ok("%s: signed in through the AWS CLI (%s left)", name, timefmt.Short(ct.ExpiresAt.Sub(now))))
 			continue
 		}
 		switch {
 		case !found:
 			lines = append(lines, warn(tg.login, "%s: not signed in", name))
 		case left > 0:
-			lines = append(lines, warn(tg.login, "%s: the sign-in expires in %s", name, short(left)))
+			lines = append(lines, warn(tg.login, "%s: the sign-in expires in %s", name, timefmt.Short(left)))
 		default:
-			lines = append(lines, warn(tg.login, "%s: the sign-in expired %s ago", name, short(-left)))
+			lines = append(lines, warn(tg.login, "%s: the sign-in expired %s ago", name, timefmt.Short(-left)))
 		}
 	}
 	return lines
@@ -569,7 +570,7 @@ func checkCLICache(_ context.Context, e *Env) []Line {
 		}
 		ago := "at an unknown time"
 		if okTime {
-			ago = short(now.Sub(expires)) + " ago"
+			ago = timefmt.Short(now.Sub(expires)) + " ago"
 		}
 		if known {
 			lines = append(lines, warn(tg.login+" --share", "%s: the AWS CLI's sign-in to %s expired %s", e.show(path), tg.session.Describe(), ago))
@@ -591,27 +592,6 @@ func cliTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// short writes a duration for a person: "7h12m", "9m", "30s", "3d4h".
-func short(d time.Duration) string {
-	switch {
-	case d >= 24*time.Hour:
-		days := d / (24 * time.Hour)
-		if h := (d - days*24*time.Hour) / time.Hour; h > 0 {
-			return fmt.Sprintf("%dd%dh", days, h)
-		}
-		return fmt.Sprintf("%dd", days)
-	case d >= time.Hour:
-		h := d / time.Hour
-		if m := (d - h*time.Hour) / time.Minute; m > 0 {
-			return fmt.Sprintf("%dh%dm", h, m)
-		}
-		return fmt.Sprintf("%dh", h)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return fmt.Sprintf("%ds", d/time.Second)
 }
 
 // plural writes n and noun, with an "s" unless n is 1.

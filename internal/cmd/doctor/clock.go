@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // Clock check limits.
@@ -73,9 +75,9 @@ func checkClock(ctx context.Context, e *Env) []Line {
 	}
 	if abs > MaxClockSkew {
 		return []Line{fail(clockFix(e.GOOS),
-			"clock: this machine's clock is %s %s STS's (%s): AWS refuses requests signed more than 5m off", short(abs), dir, endpoint)}
+			"clock: this machine's clock is %s %s STS's (%s): AWS refuses requests signed more than 5m off", timefmt.Short(abs), dir, endpoint)}
 	}
-	return []Line{ok("clock: %s off STS's (%s), within the 5m AWS allows", short(abs), endpoint)}
+	return []Line{ok("clock: %s off STS's (%s), within the 5m AWS allows", timefmt.Short(abs), endpoint)}
 }
 
 // clockFix is the command that syncs the clock.

@@ -22,6 +22,7 @@ import (
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/safetext"
 	"github.com/sesamehq/sesame/internal/store"
+	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // Options are the inputs of `sesame list`.
@@ -213,7 +214,8 @@ func yesDash(b bool) string {
 	return "-"
 }
 
-// timeLeft shows an expiration as the time left, such as "42m" or "7h5m".
+// timeLeft shows an expiration as the time left, such as "42m left" or
+// "7h5m left" (see timefmt), or "expired".
 func timeLeft(exp *string, now time.Time) string {
 	if exp == nil {
 		return ""
@@ -222,11 +224,10 @@ func timeLeft(exp *string, now time.Time) string {
 	if err != nil {
 		return ""
 	}
-	d := t.Sub(now).Truncate(time.Minute)
-	if d <= 0 {
-		return "expired"
+	if left := timefmt.Left(t, now); left != "" {
+		return left
 	}
-	return strings.TrimSuffix(d.String(), "0s") + " left"
+	return "expired"
 }
 
 func printTable(io *iostreams.IOStreams, rows []Row, now time.Time) error {
