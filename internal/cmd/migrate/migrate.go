@@ -78,13 +78,13 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	path := paths.Credentials
-	data, err := os.ReadFile(path)
+	data, err := awsconfig.ReadFile(path) // refuses a device, a pipe, a file over 16 MiB
 	if errors.Is(err, fs.ErrNotExist) {
 		opts.IO.Warnf("nothing to migrate: %s does not exist", path)
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
+		return err
 	}
 	file, err := awsconfig.Parse(path, data)
 	if err != nil {

@@ -150,9 +150,9 @@ func Run(ctx context.Context, opts *Options) error {
 	po := planOptions{Session: s.Name, Region: opts.Region, Prune: opts.Prune, Namer: namer, Paths: cfg.Paths, Credentials: cfg.CredentialsFile}
 
 	if opts.DryRun {
-		data, err := os.ReadFile(cfg.Paths.Config)
+		data, err := awsconfig.ReadFile(cfg.Paths.Config)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("cannot read %s: %w", cfg.Paths.Config, err)
+			return err
 		}
 		f, err := awsconfig.Parse(cfg.Paths.Config, data)
 		if err != nil {
