@@ -63,6 +63,13 @@ const motoAcquireTimeout = 5 * time.Minute
 //	need PROGRAM [HINT...]
 //	    Require PROGRAM on PATH (or at its path): without it the script
 //	    fails in CI and is skipped elsewhere, the message naming HINT.
+//	npmclients
+//	    Install (once, into a cache folder) and use the npm packages of
+//	    testdata/npm: the AWS SDK for JavaScript v3 and the AWS CDK CLI
+//	    (see npm.go). Sets NODE_PATH to their node_modules (for require),
+//	    puts its .bin (cdk) first on PATH, sets JS to testdata/js and turns
+//	    off the CDK's version check and telemetry. Without node or npm the
+//	    script fails in CI and is skipped elsewhere.
 //	needroot
 //	    Require root (to run a program as nobody with setpriv --reuid
 //	    65534): without it the script fails in CI and is skipped elsewhere.
@@ -158,6 +165,7 @@ func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"filemode":       cmdFileMode,
 		"need":           cmdNeed,
 		"needroot":       cmdNeedRoot,
+		"npmclients":     cmdNPMClients,
 		"fakesso":        cmdFakeSSO,
 		"ssocalls":       cmdSSOCalls,
 		"ssoerrors":      cmdSSOErrors,
