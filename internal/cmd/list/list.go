@@ -83,6 +83,10 @@ type Row struct {
 	// Note says something else worth knowing, such as a stored key pair
 	// that no profile uses.
 	Note string `json:"note,omitempty"`
+
+	// resolved is the profile's chain, for the table and the TSV, which
+	// show a long one shortened; nil when it cannot be resolved.
+	resolved *awsconfig.Resolved
 }
 
 // Run lists the profiles.
@@ -91,7 +95,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	rows := Rows(cfg)
+	rows := Rows(cfg, opts.JSON)
 	if opts.Store != nil {
 		rows, err = addStored(ctx, opts, rows)
 		if err != nil {
@@ -119,15 +123,17 @@ func Run(ctx context.Context, opts *Options) error {
 		_, err = opts.IO.Out.Write(append(safetext.JSON(out), '\n'))
 		return err
 	case opts.IO.IsStdoutTTY():
-		return printTable(opts.IO, rows, opts.now())
+		return printTable(opts.IO, rows, opts.now(), newChains())
 	default:
-		return printTSV(opts.IO, rows)
+		return printTSV(opts.IO, rows, newChains())
 	}
 }
 
 // Rows resolves every profile into a row, sorted by name. A profile that
-// cannot be resolved still gets a row, with Error set.
-func Rows(cfg *awsconfig.Config) []Row {
+// cannot be resolved still gets a row, with Error set. Chain holds the
+// whole source_profile chain only with fullChains (for --json): a config of
+// deep chains has as many names in them as the square of its profiles.
+func Rows(cfg *awsconfig.Config, fullChains bool) []Row {
 	names := cfg.ProfileNames()
 	rows := make([]Row, 0, len(names))
 	for _, name := range names {
@@ -141,7 +147,10 @@ func Rows(cfg *awsconfig.Config) []Row {
 			row.SSOSession = optional(p.Get("sso_session"))
 		} else {
 			row.Source = string(r.Source)
-			row.Chain = r.Chain()
+			row.resolved = r
+			if fullChains {
+				row.Chain = r.Chain()
+			}
 			row.Region = optional(r.Get("region"))
 			row.SSOSession = optional(r.Get("sso_session"))
 		}
@@ -200,6 +209,75 @@ func deref(s *string) string {
 	return *s
 }
 
+// chainShown is how many names of a long source_profile chain the table and
+// the TSV show: its first names, how many are left out, and its last two. A
+// chain of up to chainShown+1 names is shown whole.
+const chainShown = 8
+
+// chains writes chains for the table and the TSV. It remembers each
+// profile's depth and last two names, so that rows whose chains share
+// profiles cost as much as the profiles, not the square of them.
+type chains struct {
+	tails map[*awsconfig.Resolved]chainTail
+}
+
+type chainTail struct {
+	depth int
+	last  [2]string // the root's child (or "") and the root
+}
+
+func newChains() *chains { return &chains{tails: map[*awsconfig.Resolved]chainTail{}} }
+
+// tail returns r's depth and last two names, filling in every profile of
+// the chain on the way (iteratively: a chain may be thousands deep).
+func (c *chains) tail(r *awsconfig.Resolved) chainTail {
+	var path []*awsconfig.Resolved
+	p := r
+	for ; p != nil; p = p.Parent {
+		if _, ok := c.tails[p]; ok {
+			break
+		}
+		path = append(path, p)
+	}
+	for i := len(path) - 1; i >= 0; i-- {
+		q := path[i]
+		t := chainTail{depth: 1, last: [2]string{"", q.Name}}
+		if q.Parent != nil {
+			pt := c.tails[q.Parent]
+			t.depth = pt.depth + 1
+			t.last = pt.last
+			if pt.depth == 1 {
+				t.last = [2]string{q.Name, q.Parent.Name}
+			}
+		}
+		c.tails[q] = t
+	}
+	return c.tails[r]
+}
+
+// text writes row's chain, names joined by " -> ", shortened past
+// chainShown names: "a -> b -> c -> d -> e -> f -> … 3992 more … -> y -> z".
+// A profile that is its own root has no chain ("").
+func (c *chains) text(row Row) string {
+	if row.resolved == nil {
+		return chainText(row.Chain)
+	}
+	t := c.tail(row.resolved)
+	if t.depth < 2 {
+		return ""
+	}
+	if t.depth <= chainShown+1 { // leaving out one name would save nothing
+		return chainText(row.resolved.Chain())
+	}
+	head := make([]string, 0, chainShown)
+	p := row.resolved
+	for range chainShown - 2 {
+		head = append(head, p.Name)
+		p = p.Parent
+	}
+	return fmt.Sprintf("%s -> … %d more … -> %s -> %s", strings.Join(head, " -> "), t.depth-chainShown, t.last[0], t.last[1])
+}
+
 func chainText(chain []string) string {
 	if len(chain) < 2 {
 		return ""
@@ -230,7 +308,7 @@ func timeLeft(exp *string, now time.Time) string {
 	return "expired"
 }
 
-func printTable(io *iostreams.IOStreams, rows []Row, now time.Time) error {
+func printTable(io *iostreams.IOStreams, rows []Row, now time.Time, c *chains) error {
 	var buf bytes.Buffer
 	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "PROFILE\tSOURCE\tREGION\tSSO SESSION\tCHAIN\tSTORED KEY\tSESSION")
@@ -248,7 +326,7 @@ func printTable(io *iostreams.IOStreams, rows []Row, now time.Time) error {
 		if r.Note != "" {
 			src = "(no profile)"
 		}
-		cells := []string{r.Name, src, dash(deref(r.Region)), dash(deref(r.SSOSession)), dash(chainText(r.Chain)),
+		cells := []string{r.Name, src, dash(deref(r.Region)), dash(deref(r.SSOSession)), dash(c.text(r)),
 			yesDash(r.StoredKey), dash(timeLeft(r.SessionExpiration, now))}
 		for i, c := range cells {
 			cells[i] = safetext.Escape(c)
@@ -263,7 +341,7 @@ func printTable(io *iostreams.IOStreams, rows []Row, now time.Time) error {
 	return err
 }
 
-func printTSV(io *iostreams.IOStreams, rows []Row) error {
+func printTSV(io *iostreams.IOStreams, rows []Row, c *chains) error {
 	var b strings.Builder
 	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
 	for _, r := range rows {
@@ -271,7 +349,7 @@ func printTSV(io *iostreams.IOStreams, rows []Row) error {
 		if r.StoredKey {
 			stored = "yes"
 		}
-		fields := []string{r.Name, r.Source, deref(r.Region), deref(r.SSOSession), chainText(r.Chain), stored, deref(r.SessionExpiration)}
+		fields := []string{r.Name, r.Source, deref(r.Region), deref(r.SSOSession), c.text(r), stored, deref(r.SessionExpiration)}
 		for i, f := range fields {
 			fields[i] = safetext.Escape(clean.Replace(f))
 		}

@@ -3,6 +3,7 @@ package list
 import (
 	"context"
 	"flag"
+	"fmt"
 	"github.com/sesamehq/sesame/internal/testenv"
 	"os"
 	"path/filepath"
@@ -183,6 +184,68 @@ func TestListEscapesControlCharacters(t *testing.T) {
 			for _, s := range []string{out.String(), errOut.String()} {
 				if strings.ContainsAny(s, "\x1b\x07\u009b") {
 					t.Errorf("a control character reached the output: %q", s)
+				}
+			}
+		})
+	}
+}
+
+// TestListLongChains: the table and the TSV show a source_profile chain of
+// more than chainShown names shortened, with its first names, how many are
+// left out and its root; --json keeps every name.
+func TestListLongChains(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	const depth = 12
+	b.WriteString("[profile p0]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")
+	for i := 1; i < depth; i++ {
+		fmt.Fprintf(&b, "[profile p%d]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = p%d\n", i, i-1)
+	}
+	path := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func() (*awsconfig.Config, error) {
+		return awsconfig.Load(awsconfig.Paths{Config: path, Credentials: path + ".none"})
+	}
+	for _, tt := range []struct {
+		name string
+		tty  bool
+		json bool
+		want []string
+	}{
+		{name: "tsv", want: []string{
+			"p11\trole\t\t\tp11 -> p10 -> p9 -> p8 -> p7 -> p6 -> … 4 more … -> p1 -> p0\t",
+			"p9\trole\t\t\tp9 -> p8 -> p7 -> p6 -> p5 -> p4 -> … 2 more … -> p1 -> p0\t",
+			"p8\trole\t\t\tp8 -> p7 -> p6 -> p5 -> p4 -> p3 -> p2 -> p1 -> p0\t", // 9 names: whole
+			"p7\trole\t\t\tp7 -> p6 -> p5 -> p4 -> p3 -> p2 -> p1 -> p0\t",
+			"p1\trole\t\t\tp1 -> p0\t",
+			"p0\tkeys\t\t\t\t"}},
+		{name: "table", tty: true, want: []string{"p11 -> p10 -> p9 -> p8 -> p7 -> p6 -> … 4 more … -> p1 -> p0"}},
+		{name: "json", json: true, want: []string{`"p11",
+      "p10",
+      "p9",
+      "p8",
+      "p7",
+      "p6",
+      "p5",
+      "p4",
+      "p3",
+      "p2",
+      "p1",
+      "p0"
+    ]`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, _, out, _ := iostreams.Test()
+			ios.SetTTY(false, tt.tty, false)
+			if err := Run(context.Background(), &Options{IO: ios, Config: cfg, JSON: tt.json, Now: func() time.Time { return fixedNow }}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
 				}
 			}
 		})
