@@ -30,10 +30,13 @@ const ExpiringWithin = 15 * time.Minute
 func checkFiles(_ context.Context, e *Env) []Line {
 	var lines []Line
 	for i, path := range []string{e.Paths.Config, e.Paths.Credentials} {
-		data, err := os.ReadFile(path)
+		data, err := awsconfig.ReadFile(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			lines = append(lines, ok("%s does not exist (nothing to check)", e.show(path)))
+			continue
+		case errors.As(err, new(*awsconfig.FileError)):
+			lines = append(lines, fail("point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a regular file, or unset them", "cannot read %s: %v", e.show(path), rootCause(err)))
 			continue
 		case err != nil:
 			lines = append(lines, fail("chmod u+rw "+e.show(path), "cannot read %s: %v", e.show(path), rootCause(err)))
@@ -116,7 +119,7 @@ func checkPlaintextKeys(_ context.Context, e *Env) []Line {
 // and no session token; false when the file cannot be read or parsed (the
 // files check reports that).
 func longTermKeys(path string, configFile bool) ([]string, bool) {
-	data, err := os.ReadFile(path)
+	data, err := awsconfig.ReadFile(path)
 	if err != nil {
 		return nil, errors.Is(err, fs.ErrNotExist)
 	}
@@ -542,7 +545,7 @@ func checkCLICache(_ context.Context, e *Env) []Line {
 	var lines []Line
 	tokens := 0
 	for _, path := range files {
-		data, err := os.ReadFile(path)
+		data, err := awsconfig.ReadFile(path)
 		if err != nil {
 			continue // the file-modes check reports unreadable files
 		}

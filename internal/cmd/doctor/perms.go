@@ -40,6 +40,9 @@ func checkWritable(_ context.Context, e *Env) []Line {
 			return
 		}
 		mode := fi.Mode()
+		if !mode.IsRegular() && !mode.IsDir() {
+			return // /dev/zero and such: the files check refuses them
+		}
 		if mode.Perm()&0o022 == 0 || (dir && mode&fs.ModeSticky != 0 && !e.under(path, awsDir)) {
 			// A sticky folder outside ~/.aws (such as /tmp): others
 			// cannot replace or remove what is the user's in it.
