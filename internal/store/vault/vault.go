@@ -318,9 +318,12 @@ func (v *Vault) load() (*snapshot, error) {
 	if v.dir == "" {
 		return nil, fmt.Errorf("no folder for the file backend: %w", store.ErrUnavailable)
 	}
-	b, err := os.ReadFile(v.path)
+	b, err := readVault(v.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	}
+	if errors.Is(err, errTooLarge) {
+		return nil, v.damaged(err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", store.ErrUnavailable, err)
@@ -330,6 +333,33 @@ func (v *Vault) load() (*snapshot, error) {
 		return nil, v.damaged(err)
 	}
 	return &snapshot{h: h, ad: ad, sealed: sealed}, nil
+}
+
+// MaxFileSize bounds the vault file: far more than any number of keys and
+// sessions needs, and what a damaged or hostile file can make sesame read.
+const MaxFileSize = 64 << 20
+
+// errTooLarge is a vault file over MaxFileSize (or one that is not a
+// regular file).
+var errTooLarge = errors.New("not a regular file of at most 64 MiB")
+
+// readVault reads the vault file, at most MaxFileSize bytes of it.
+func readVault(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() || fi.Size() > MaxFileSize {
+		return nil, errTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err == nil && len(b) > MaxFileSize {
+		return nil, errTooLarge
+	}
+	return b, err
 }
 
 // damagedError is a vault file that cannot be read.
@@ -348,6 +378,8 @@ func (e *damagedError) Error() string {
 		return fmt.Sprintf("vault %s has a damaged or tampered header (%s); its key was not derived and nothing was changed", e.path, params.reason)
 	case errors.Is(e.err, errNotVault):
 		return fmt.Sprintf("%s is not a sesame vault, or is damaged; nothing was changed", e.path)
+	case errors.Is(e.err, errTooLarge):
+		return fmt.Sprintf("vault %s is %v; it was not read and nothing was changed", e.path, errTooLarge)
 	default:
 		return fmt.Sprintf("vault %s is damaged; nothing was changed", e.path)
 	}

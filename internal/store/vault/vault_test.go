@@ -359,6 +359,7 @@ func TestDamaged(t *testing.T) {
 		{"11 KDF passes", patch(offTime, 0, 0, 0, 11), "argon2id passes 11, not between 1 and 10"},
 		{"zero KDF lanes", patch(offThreads, 0), "damaged or tampered header (argon2id lanes 0, not between 1 and 16)"},
 		{"255 KDF lanes", patch(offThreads, 255), "argon2id lanes 255, not between 1 and 16"},
+		{"over 64 MiB", func(b []byte) []byte { return append(slices.Clone(b), make([]byte, MaxFileSize)...) }, "is not a regular file of at most 64 MiB; it was not read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
