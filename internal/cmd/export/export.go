@@ -27,6 +27,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
@@ -201,7 +202,7 @@ func Get(ctx context.Context, g creds.Getter, req creds.Request) (creds.Result, 
 		{"secret access key", res.SecretAccessKey},
 		{"session token", res.SessionToken},
 	} {
-		if (f.value == "" && f.name != "session token") || strings.IndexFunc(f.value, notPrintableWord) >= 0 {
+		if (f.value == "" && f.name != "session token") || !store.OneWord(f.value) {
 			return creds.Result{}, cmdutil.WithHint(
 				fmt.Errorf("the credentials for profile %s have an empty or malformed %s", req.Profile, f.name),
 				fmt.Sprintf("check what profile %s's credential source returns (run: sesame list)", req.Profile))
@@ -209,8 +210,6 @@ func Get(ctx context.Context, g creds.Getter, req creds.Request) (creds.Result, 
 	}
 	return res, nil
 }
-
-func notPrintableWord(r rune) bool { return r <= ' ' || r == 0x7f }
 
 // credsError gives an error from the credential chain a next step, when it
 // has none.

@@ -515,7 +515,7 @@ func TestWrite(t *testing.T) {
 		}
 		opts.Format, opts.Write = FormatINI, true
 		err := Run(context.Background(), opts)
-		if err == nil || !strings.Contains(err.Error(), paths.Credentials) || !strings.Contains(cmdutil.Hint(err), "permissions") {
+		if err == nil || !strings.Contains(err.Error(), paths.Credentials) || !strings.Contains(cmdutil.Hint(err), "regular file") {
 			t.Fatalf("error = %v, hint %q", err, cmdutil.Hint(err))
 		}
 		if strings.Contains(err.Error(), session.SecretAccessKey) {
