@@ -9,10 +9,14 @@ DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
+# nfpm builds the .deb, .rpm and .apk packages of a release; it is
+# installed into GOBIN (not a dependency in go.mod) the first time.
+NFPM_VERSION := v2.48.0
+NFPM      := $(GOBIN)/nfpm
 FUZZTIME  ?= 20s
 FUZZTIME_SHORT ?= 8s
 
-.PHONY: all build demo test lint vet staticcheck unit cross fuzz bench clean
+.PHONY: all build demo test lint vet staticcheck unit cross fuzz bench clean release-snapshot release-check nfpm
 
 all: build
 
@@ -24,7 +28,7 @@ build:
 demo: build
 	./scripts/demo.sh
 
-test: lint unit cross fuzz
+test: lint unit cross fuzz release-check
 
 lint: vet staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -52,8 +56,24 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME_SHORT) ./internal/store/vault
 	$(GO) test -run '^$$' -fuzz '^FuzzDestination$$' -fuzztime $(FUZZTIME_SHORT) ./internal/cmd/login
 
+# Every release artefact into dist/: archives for linux, darwin and windows
+# on amd64 and arm64, .deb/.rpm/.apk packages, checksums, and the Homebrew,
+# Scoop and winget manifests (RELEASE_BASE_URL: where they will be
+# downloaded from). Byte-identical on every run of one commit. See RELEASING.md.
+release-snapshot: nfpm
+	NFPM=$(NFPM) GO=$(GO) ./packaging/release.sh
+
+# Proves the artefacts: checksums, archive contents, manifests, the .deb
+# installed with dpkg -i (and removed), and a second, identical build. Root only.
+release-check: release-snapshot
+	./packaging/check.sh
+
+nfpm:
+	@$(GO) version -m $(NFPM) 2>/dev/null | grep -q 'mod.*github.com/goreleaser/nfpm/v2.*$(NFPM_VERSION)' || \
+		{ echo "installing nfpm $(NFPM_VERSION) into $(GOBIN)"; GOFLAGS= $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION); }
+
 bench: build
 	./scripts/bench.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
