@@ -9,7 +9,7 @@
 #   - the .deb installs with dpkg -i: `sesame version` shows the version and
 #     commit, `man -w sesame` finds the page, bash completes `sesame ex` to
 #     exec; it is removed afterwards (even on failure);
-#   - a second build of the linux/amd64 archive and .deb, from a copy of the
+#   - a second build of the linux/amd64 archive and packages, from a copy of the
 #     tree in another folder, gives the same bytes.
 set -euo pipefail
 
@@ -156,7 +156,7 @@ trap - EXIT
 [ ! -e /usr/bin/sesame ] || die "dpkg -r sesame left /usr/bin/sesame"
 echo "release-check: .deb installs: version, man pages, bash completion ok; removed"
 
-# 5. Reproducible: build the linux/amd64 archive and .deb again, from a
+# 5. Reproducible: build the linux/amd64 archive and packages again, from a
 # copy of the tree in another folder, a few seconds later.
 copy=$(mktemp -d)
 trap 'rm -rf "$copy"' EXIT
@@ -164,8 +164,8 @@ mkdir "$copy/src"
 git ls-files -z --cached --others --exclude-standard | (while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
 	xargs -0 cp --parents -t "$copy/src"
 VERSION=$VERSION COMMIT=$COMMIT SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH \
-	PLATFORMS=linux/amd64 PACKAGES=deb DIST="$copy/dist" "$copy/src/packaging/release.sh" >/dev/null
-for f in "sesame_${VERSION}_linux_amd64.tar.gz" "sesame_${VERSION}_linux_amd64.deb"; do
+	PLATFORMS=linux/amd64 PACKAGES="deb rpm apk" DIST="$copy/dist" "$copy/src/packaging/release.sh" >/dev/null
+for f in "sesame_${VERSION}_linux_amd64".{tar.gz,deb,rpm,apk}; do
 	cmp "$DIST/$f" "$copy/dist/$f" || die "$f differs between two builds of the same tree"
 done
 echo "release-check: a second build gives the same bytes"
