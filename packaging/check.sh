@@ -10,7 +10,9 @@
 #     commit, `man -w sesame` finds the page, bash completes `sesame ex` to
 #     exec; it is removed afterwards (even on failure);
 #   - a second build of the linux/amd64 archive and packages, from a copy of the
-#     tree in another folder, gives the same bytes.
+#     tree in another folder, gives the same bytes;
+#   - `go install github.com/sesamehq/sesame/cmd/sesame@VERSION` works
+#     without make, and the binary shows that version.
 set -euo pipefail
 
 die() { echo "release-check: FAIL: $*" >&2; exit 1; }
@@ -169,4 +171,24 @@ for f in "sesame_${VERSION}_linux_amd64".{tar.gz,deb,rpm,apk}; do
 	cmp "$DIST/$f" "$copy/dist/$f" || die "$f differs between two builds of the same tree"
 done
 echo "release-check: a second build gives the same bytes"
+
+# 6. go install module@version, without make: a module proxy (a folder)
+# serves the committed tree under a pseudo-version of HEAD, and the binary
+# it installs names that version (Go's build information).
+rev=$(git rev-parse HEAD)
+modver=v0.0.0-$(TZ=UTC git log -1 --date=format-local:%Y%m%d%H%M%S --format=%cd HEAD)-${rev:0:12}
+at=$copy/proxy/github.com/sesamehq/sesame/@v
+mkdir -p "$at"
+git archive --format=zip --prefix="github.com/sesamehq/sesame@$modver/" -o "$at/$modver.zip" HEAD
+git show HEAD:go.mod >"$at/$modver.mod"
+printf '{"Version":"%s","Time":"%s"}\n' "$modver" "$(date -u -d "@$(git log -1 --format=%ct HEAD)" +%Y-%m-%dT%H:%M:%SZ)" >"$at/$modver.info"
+echo "$modver" >"$at/list"
+GOPROXY="file://$copy/proxy,$(go env GOPROXY)" GONOSUMDB=github.com/sesamehq/sesame GOFLAGS= GOBIN="$copy/gobin" \
+	go install "github.com/sesamehq/sesame/cmd/sesame@$modver" || die "go install github.com/sesamehq/sesame/cmd/sesame@$modver failed"
+out=$("$copy/gobin/sesame" version)
+case $out in
+"sesame $modver (commit "*) ;;
+*) die "sesame installed by go install printed \"$out\", want \"sesame $modver ...\"" ;;
+esac
+echo "release-check: go install github.com/sesamehq/sesame/cmd/sesame@$modver: $out"
 echo "release-check: ok"
