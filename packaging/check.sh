@@ -112,8 +112,23 @@ assert j["version"] == sys.argv[3], j["version"]
 assert j["architecture"]["64bit"]["hash"] == sys.argv[2], j["architecture"]["64bit"]
 assert j["architecture"]["64bit"]["url"].endswith(f"/sesame_{sys.argv[3]}_windows_amd64.zip")
 PY
-upper=$(sum windows_arm64.zip | tr a-f A-F)
-grep -q "InstallerSha256: $upper" "$m/winget/SesameHQ.Sesame.installer.yaml" || die "the winget installer manifest lacks the windows/arm64 checksum"
+python3 - "$m/winget" "$VERSION" "$(sum windows_amd64.zip)" "$(sum windows_arm64.zip)" <<'PY' || die "the winget manifests are wrong"
+import os, sys
+try:
+    import yaml  # PyYAML, which moto needs too
+except ImportError:
+    sys.exit("no PyYAML: pip install pyyaml")
+d, version, x64, arm64 = sys.argv[1:]
+docs = {t: yaml.safe_load(open(os.path.join(d, f"SesameHQ.Sesame{t}.yaml"))) for t in ("", ".installer", ".locale.en-US")}
+for t, want in (("", "version"), (".installer", "installer"), (".locale.en-US", "defaultLocale")):
+    m = docs[t]
+    assert m["ManifestType"] == want and m["ManifestVersion"] == "1.6.0", m
+    assert m["PackageIdentifier"] == "SesameHQ.Sesame" and m["PackageVersion"] == version, m
+got = {i["Architecture"]: (i["InstallerSha256"], i["InstallerUrl"]) for i in docs[".installer"]["Installers"]}
+assert got["x64"][0] == x64.upper() and got["x64"][1].endswith(f"/sesame_{version}_windows_amd64.zip"), got
+assert got["arm64"][0] == arm64.upper() and got["arm64"][1].endswith(f"/sesame_{version}_windows_arm64.zip"), got
+assert docs[".installer"]["NestedInstallerFiles"][0]["RelativeFilePath"] == "sesame.exe"
+PY
 ! grep -rq '{{' "$m" || die "a manifest in $m has an unfilled {{...}}"
 echo "release-check: manifests ok"
 
