@@ -65,7 +65,7 @@ release-snapshot: nfpm
 	NFPM=$(NFPM) GO=$(GO) ./packaging/release.sh
 
 # Proves the artefacts: checksums, archive contents, manifests, the .deb
-# installed with dpkg -i (and removed), and a second, identical build. Root only.
+# installed with dpkg -i (and removed; as root, or through sudo), a second, identical build, go install.
 release-check: release-snapshot
 	./packaging/check.sh
 

@@ -22,7 +22,11 @@ need man "install man-db (apt-get install man-db)"
 need python3 "install Python 3 (apt-get install python3)"
 need sha256sum "install GNU coreutils (apt-get install coreutils)"
 [ -r /usr/share/bash-completion/bash_completion ] || die "no /usr/share/bash-completion/bash_completion: install bash-completion (apt-get install bash-completion)"
-[ "$(id -u)" = 0 ] || die "dpkg -i needs root: run it as root (CI does)"
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null 2>&1 || die "dpkg -i needs root: run it as root (CI does), or install sudo"
+	sudo=sudo
+fi
 
 cd "$(dirname "$0")/.."
 DIST=${DIST:-dist}
@@ -138,8 +142,8 @@ if dpkg -s sesame >/dev/null 2>&1; then
 	die "a sesame package is installed already: remove it first (dpkg -r sesame)"
 fi
 [ ! -e /usr/bin/sesame ] || die "/usr/bin/sesame exists and belongs to no package: move it away first"
-trap 'dpkg -r sesame >/dev/null 2>&1 || true' EXIT
-dpkg -i "$deb" >/dev/null || die "dpkg -i $deb failed"
+trap '$sudo dpkg -r sesame >/dev/null 2>&1 || true' EXIT
+$sudo dpkg -i "$deb" >/dev/null || die "dpkg -i $deb failed"
 out=$(/usr/bin/sesame version)
 case $out in
 "sesame $VERSION (commit $commit, built "*) ;;
@@ -168,7 +172,7 @@ replies=$(complete_sesame ex) || die "bash completion of \"sesame ex\" failed (s
 [ "$(echo $replies)" = "exec export" ] || die "bash completion of \"sesame ex\" gave \"$(echo $replies)\", want \"exec export\""
 replies=$(complete_sesame exe) || die "bash completion of \"sesame exe\" failed (status $?)"
 [ "$replies" = exec ] || die "bash completion of \"sesame exe\" gave \"$replies\", want exec"
-dpkg -r sesame >/dev/null || die "dpkg -r sesame failed"
+$sudo dpkg -r sesame >/dev/null || die "dpkg -r sesame failed"
 trap - EXIT
 [ ! -e /usr/bin/sesame ] || die "dpkg -r sesame left /usr/bin/sesame"
 echo "release-check: .deb installs: version, man pages, bash completion ok; removed"
