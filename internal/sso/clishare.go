@@ -56,7 +56,11 @@ func (c *Client) renew(ctx context.Context, st *store.Store, s Session, t store.
 			return ft, true, nil
 		}
 		if ft.RefreshToken != t.RefreshToken && refreshable(ft, now) {
-			if newer {
+			// A file whose token expires no sooner than sesame's was
+			// written after it: the other tool refreshed (tokens expire
+			// on whole seconds, so within the same second too), and the
+			// refresh token sesame holds is the dead one.
+			if !ct.ExpiresAt.Before(t.ExpiresAt) {
 				tries = append([]store.Token{ft}, tries...)
 			} else {
 				tries = append(tries, ft)
