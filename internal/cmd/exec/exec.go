@@ -138,9 +138,10 @@ AWS_CONTAINER_* and AWS_EC2_METADATA_* variables of sesame's are removed. sesame
 stays running, passes SIGINT, SIGTERM and SIGHUP on to the command, stops the
 server when the command ends and exits with its status. Only a request with the
 token (ecs) or an IMDSv2 session token (imds), sent to 127.0.0.1 or localhost
-directly, gets credentials. IMDS has no shared secret: any program on this
-machine that finds the port can get a session token, as on EC2; prefer ecs,
-which every current AWS SDK supports. The SDKs look for a server after the
+directly, gets credentials. On Linux only programs of your own user are
+answered (others get 403, found through /proc/net/tcp). Elsewhere IMDS has no
+shared secret: any program on this machine that finds the port can get a
+session token, as on EC2; prefer ecs, which every current AWS SDK supports. The SDKs look for a server after the
 config files: a [default] profile with its own credentials is used before it.
 
 sesame refuses to run inside another sesame exec (SESAME_PROFILE is set) unless
