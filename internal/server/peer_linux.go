@@ -81,6 +81,9 @@ const tcpTimeWait = 0x06
 // table that cannot be read or a row that cannot be understood.
 func findSocketUID(r io.Reader, local, remote netip.AddrPort) (uid int, found bool, err error) {
 	local, remote = unmap(local), unmap(remote)
+	// Most rows are other connections: compare the local port, as the
+	// kernel prints it, before decoding an address.
+	localPort := []byte(fmt.Sprintf(":%04X", local.Port()))
 	sc := bufio.NewScanner(r)
 	first := true
 	for sc.Scan() {
@@ -96,6 +99,9 @@ func findSocketUID(r io.Reader, local, remote netip.AddrPort) (uid int, found bo
 				continue
 			}
 			return 0, false, fmt.Errorf("a row has %d columns, want at least 8: %q", len(f), line)
+		}
+		if !bytes.HasSuffix(f[1], localPort) {
+			continue
 		}
 		l, err := parseProcAddr(f[1])
 		if err != nil {

@@ -59,8 +59,10 @@ func TestFindSocketUID(t *testing.T) {
 		{"empty", "", cli, srv, 0, false, ""},
 		{"blank line", procHeader + "\n" + client, cli, srv, 65534, true, ""},
 		{"short row", procHeader + "   0: 0100007F:A112 0100007F:1F90 01\n", cli, srv, 0, false, "columns"},
+		{"bad state", procHeader + strings.Replace(client, " 01 ", " XY ", 1), cli, srv, 0, false, "bad state"},
 		{"bad address", procHeader + "   0: 0100007G:A112 0100007F:1F90 01 0:0 0:0 0 0 0 0\n", cli, srv, 0, false, "bad address"},
-		{"bad port", procHeader + "   0: 0100007F:A11 0100007F:1F90 01 0:0 0:0 0 0 0 0\n", cli, srv, 0, false, "bad address"},
+		{"bad remote address", procHeader + "   0: 0100007F:A112 0100007F:1F9 01 0:0 0:0 0 0 0 0\n", cli, srv, 0, false, "bad address"},
+		{"lower-case hex", procHeader + strings.ToLower(client), cli, srv, 0, false, ""},
 		{"bad uid", procHeader + strings.Replace(client, "65534", "-1", 1), cli, srv, 0, false, "bad uid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,4 +187,29 @@ func run(t *testing.T, argv []string) string {
 		t.Fatalf("%s: %v\n%s", argv[0], err, out)
 	}
 	return string(out)
+}
+
+// BenchmarkPeerAllowed: the check every connection pays, on this
+// machine's tables.
+func BenchmarkPeerAllowed(b *testing.B) {
+	ln, err := Listen(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	s, err := ln.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		if ok, err := peerAllowed(s.LocalAddr(), s.RemoteAddr()); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
 }
