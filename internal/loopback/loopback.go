@@ -10,7 +10,7 @@
 //     keeps waiting for the right one.
 //
 // On Linux, both answer only connections from sesame's own uid or root
-// (found in /proc/net/tcp); others get 403 and change nothing.
+// (internal/peeruid); others get 403 and change nothing.
 package loopback
 
 import (
@@ -22,6 +22,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/sesamehq/sesame/internal/peeruid"
 )
 
 // readHeaderTimeout bounds how long a connection may take to send its
@@ -45,21 +47,17 @@ func listen(what string) (net.Listener, error) {
 }
 
 // serve serves h on ln until the returned stop is called. Connections
-// from another uid are refused with 403 before the request is read further
-// (where the OS tells; see peerAllowed).
+// from another uid are refused with 403 before their request is read
+// (where the OS tells; see internal/peeruid).
 func serve(ln net.Listener, h http.Handler) (stop func()) {
 	srv := &http.Server{
 		ReadHeaderTimeout: readHeaderTimeout,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			secureHeaders(w)
-			if !peerAllowed(r.RemoteAddr, ln.Addr()) {
-				http.Error(w, "forbidden: this listener answers only its own user", http.StatusForbidden)
-				return
-			}
 			h.ServeHTTP(w, r)
 		}),
 	}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(peeruid.OwnerOnly(ln)) }()
 	return func() {
 		// Let a response being written finish, briefly.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

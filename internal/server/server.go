@@ -64,6 +64,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/internal/creds"
+	"github.com/sesamehq/sesame/internal/peeruid"
 )
 
 // Source gets the credentials to serve (the cached credential chain). It is
@@ -131,7 +132,7 @@ func Listen(ctx context.Context) (net.Listener, error) {
 // stops the server. The credential fetches started by this package's
 // handlers run under ctx. On Linux a connection from a socket of another
 // user is answered 403 and closed before its request is read (see
-// peer.go).
+// internal/peeruid).
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
 		Handler:           h,
@@ -144,7 +145,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ownerOnly(ln)) }()
+	go func() { errc <- srv.Serve(peeruid.OwnerOnly(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("credential server stopped: %w", err)

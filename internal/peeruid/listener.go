@@ -1,4 +1,18 @@
-package server
+// Package peeruid keeps other local users away from sesame's loopback
+// listeners (the ECS and IMDS credential servers, the sign-in callback and
+// the one-time browser redirect).
+//
+// On Linux a connection is served only when the socket at its other end
+// belongs to sesame's own (effective) user, or to root (which can read
+// sesame's memory anyway, and relays a Windows browser's connections on
+// WSL 2), as the kernel tells in /proc/net/tcp and /proc/net/tcp6 ([Allowed]).
+// A connection from any other user is answered 403 before a byte of its
+// request is read, and closed. Elsewhere every local connection is
+// accepted: the listeners' own secrets (a random token or path, the
+// sign-in's state) and 127.0.0.1 protect them there.
+//
+// It is safe for concurrent use.
+package peeruid
 
 import (
 	"io"
@@ -8,17 +22,9 @@ import (
 	"time"
 )
 
-// Other users: on Linux a connection is served only when the socket at its
-// other end belongs to sesame's own (effective) user, which the kernel
-// tells in /proc/net/tcp and /proc/net/tcp6 ([peerAllowed]); a connection
-// from any other user is answered 403 before a byte of its request is
-// read, and closed. Elsewhere every local connection is accepted, and the
-// random token (ECS), the random path, the Host check and 127.0.0.1 are
-// what protect the credentials.
-
-// ownerOnly wraps ln so that each connection it accepts is checked with
-// [peerAllowed] before its first read.
-func ownerOnly(ln net.Listener) net.Listener { return &peerListener{Listener: ln} }
+// OwnerOnly wraps ln so that each connection it accepts is checked with
+// [Allowed] on its first read, in the connection's own goroutine.
+func OwnerOnly(ln net.Listener) net.Listener { return &peerListener{Listener: ln} }
 
 type peerListener struct{ net.Listener }
 
@@ -46,11 +52,11 @@ const forbiddenWriteTimeout = time.Second
 const resetAvoidanceDelay = 500 * time.Millisecond
 
 // forbiddenBody is all a refused connection learns.
-const forbiddenBody = "Forbidden: this credential server answers only programs of the user who started it\n"
+const forbiddenBody = "Forbidden: this listener answers only programs of the user who started sesame\n"
 
 func (c *peerConn) Read(p []byte) (int, error) {
 	c.once.Do(func() {
-		if ok, _ := peerAllowed(c.Conn.LocalAddr(), c.Conn.RemoteAddr()); ok {
+		if ok, _ := Allowed(c.Conn.LocalAddr(), c.Conn.RemoteAddr()); ok {
 			return
 		}
 		c.refused = true

@@ -1,4 +1,4 @@
-package server
+package peeruid
 
 import (
 	"bufio"
@@ -19,11 +19,11 @@ import (
 // first, through an IPv6 socket (an IPv4-mapped address) in the second.
 var procNetTCP = []string{"/proc/net/tcp", "/proc/net/tcp6"}
 
-// peerAllowed reports whether the socket at the other end of the
-// connection from remote to local (as the server sees it) belongs to this
-// process's effective user. A connection whose other end cannot be found
+// Allowed reports whether the socket at the other end of the connection
+// from remote to local (as the server sees it) belongs to this process's
+// effective user or to root. A connection whose other end cannot be found
 // (or whose table cannot be read) is not allowed; the error says why.
-func peerAllowed(local, remote net.Addr) (bool, error) {
+func Allowed(local, remote net.Addr) (bool, error) {
 	l, r, err := addrPorts(local, remote)
 	if err != nil {
 		return false, err
@@ -44,7 +44,7 @@ func peerAllowed(local, remote net.Addr) (bool, error) {
 			return false, fmt.Errorf("cannot check who connected: %s: %w", name, err)
 		}
 		if found {
-			return uid == os.Geteuid(), nil
+			return uid == os.Geteuid() || uid == 0, nil
 		}
 	}
 	return false, errNoPeer
