@@ -178,16 +178,31 @@ trap - EXIT
 echo "release-check: .deb installs: version, man pages, bash completion ok; removed"
 
 # 5. Reproducible: build the linux/amd64 archive and packages again, from a
-# copy of the tree in another folder, a few seconds later.
+# copy of the tree in another folder, a few seconds later, and compare them
+# with $DIST's. A tree with changes may have changed since $DIST was built
+# (an editor saving a file, say): then two copies, taken at one moment, are
+# built and compared with each other.
 copy=$(mktemp -d)
 trap 'rm -rf "$copy"' EXIT
-mkdir "$copy/src"
-git ls-files -z --cached --others --exclude-standard | (while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
-	xargs -0 cp --parents -t "$copy/src"
-VERSION=$VERSION COMMIT=$COMMIT SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH \
-	PLATFORMS=linux/amd64 PACKAGES="deb rpm apk" DIST="$copy/dist" "$copy/src/packaging/release.sh" >/dev/null
+copy_tree() {
+	mkdir "$1"
+	git ls-files -z --cached --others --exclude-standard | (while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
+		xargs -0 cp --parents -t "$1"
+}
+build_copy() {
+	VERSION=$VERSION COMMIT=$COMMIT SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH \
+		PLATFORMS=linux/amd64 PACKAGES="deb rpm apk" DIST="$2" "$1/packaging/release.sh" >/dev/null
+}
+first=$DIST
+copy_tree "$copy/src"
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+	copy_tree "$copy/src2"
+	build_copy "$copy/src2" "$copy/dist2"
+	first=$copy/dist2
+fi
+build_copy "$copy/src" "$copy/dist"
 for f in "sesame_${VERSION}_linux_amd64".{tar.gz,deb,rpm,apk}; do
-	cmp "$DIST/$f" "$copy/dist/$f" || die "$f differs between two builds of the same tree"
+	cmp "$first/$f" "$copy/dist/$f" || die "$f differs between two builds of the same tree"
 done
 echo "release-check: a second build gives the same bytes"
 
