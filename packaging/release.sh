@@ -52,6 +52,9 @@ if [ -z "${VERSION:-}" ]; then
 		VERSION=0.0.0-snapshot.$commit$dirty
 	fi
 fi
+case $VERSION in
+"" | *[!A-Za-z0-9.+~-]* | [!0-9]*) die "version \"$VERSION\" is not X.Y.Z[-suffix]: tag vX.Y.Z, or set VERSION (digits, letters, . + ~ -)" ;;
+esac
 ALL_PLATFORMS="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
 PLATFORMS=${PLATFORMS:-$ALL_PLATFORMS}
 PACKAGES=${PACKAGES-deb rpm apk}
