@@ -9,11 +9,14 @@ package awssdk
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sesamehq/sesame/internal/atomicfile"
 )
@@ -51,4 +54,64 @@ func EndpointFromEnv(lookupEnv func(string) (string, bool), service string) bool
 		}
 	}
 	return false
+}
+
+// ClientInput is what STS and IAM need to build a client for one step of a
+// profile.
+type ClientInput struct {
+	// StateDir is sesame's private state folder (see Load).
+	StateDir string
+	// Region is the region the client calls.
+	Region string
+	// Credentials sign the requests (nil: unsigned).
+	Credentials aws.CredentialsProvider
+	// Endpoint is the profile's endpoint_url ("" when none): it is used
+	// unless the environment sets the service's endpoint, which wins.
+	Endpoint string
+	// LookupEnv reads the environment for that check (nil: os.LookupEnv;
+	// the SDK itself reads the process environment).
+	LookupEnv func(string) (string, bool)
+}
+
+// endpoint is in's Endpoint unless the environment sets service's.
+func (in ClientInput) endpoint(service string) string {
+	lookup := in.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if in.Endpoint == "" || EndpointFromEnv(lookup, service) {
+		return ""
+	}
+	return in.Endpoint
+}
+
+// STS is the one way sesame builds an STS client: the configuration of
+// Load, and the profile's endpoint_url where the environment sets no STS
+// endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL). optFns apply last.
+func STS(ctx context.Context, in ClientInput, optFns ...func(*sts.Options)) (*sts.Client, error) {
+	cfg, err := Load(ctx, in.StateDir, in.Credentials, in.Region)
+	if err != nil {
+		return nil, fmt.Errorf("cannot set up the STS client: %w", err)
+	}
+	endpoint := in.endpoint("STS")
+	return sts.NewFromConfig(cfg, append([]func(*sts.Options){func(o *sts.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}}, optFns...)...), nil
+}
+
+// IAM builds an IAM client as STS builds an STS client, the environment's
+// endpoints being AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL.
+func IAM(ctx context.Context, in ClientInput, optFns ...func(*iam.Options)) (*iam.Client, error) {
+	cfg, err := Load(ctx, in.StateDir, in.Credentials, in.Region)
+	if err != nil {
+		return nil, fmt.Errorf("cannot set up the IAM client: %w", err)
+	}
+	endpoint := in.endpoint("IAM")
+	return iam.NewFromConfig(cfg, append([]func(*iam.Options){func(o *iam.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}}, optFns...)...), nil
 }
