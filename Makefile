@@ -16,7 +16,7 @@ NFPM      := $(GOBIN)/nfpm
 FUZZTIME  ?= 20s
 FUZZTIME_SHORT ?= 8s
 
-.PHONY: all build demo test lint vet staticcheck unit cross fuzz bench clean release-snapshot release-check nfpm
+.PHONY: all build demo test deps check lint vet staticcheck unit cross fuzz bench clean release-snapshot release-check nfpm
 
 all: build
 
@@ -28,7 +28,19 @@ build:
 demo: build
 	./scripts/demo.sh
 
-test: lint unit cross fuzz release-check
+# Everything CI runs, after installing what is missing (as root or with
+# sudo: Debian packages; Go tools and npm packages are installed as needed).
+test: deps lint unit cross fuzz release-check
+
+# What the tests need from Debian (scripts/ci-packages.txt), and a check of
+# what the machine must already have (Python with moto, Node.js).
+deps:
+	./scripts/test-deps.sh
+
+# The quick loop while editing: vet, staticcheck and the tests of every
+# package but the end-to-end scripts of cmd/sesame (make test runs all).
+check: lint
+	$(GO) test -short $$($(GO) list ./... | grep -v '/cmd/sesame$$')
 
 lint: vet staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

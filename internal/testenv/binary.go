@@ -45,6 +45,7 @@ type build struct {
 // output. The package's TestMain must call [Main].
 func Sesame(t testing.TB) string {
 	t.Helper()
+	SkipInShort(t, "builds and runs the sesame binary")
 	return BuildBinary(t, SesamePackage)
 }
 

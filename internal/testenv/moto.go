@@ -114,6 +114,7 @@ func (m *MotoServer) EnableAuth(ctx context.Context) error {
 // elsewhere. The package's TestMain must call [Main].
 func Moto(t testing.TB) *MotoServer {
 	t.Helper()
+	SkipInShort(t, "needs moto")
 	m, release, err := AcquireMoto(t.Context())
 	if err != nil {
 		if _, ok := errors.AsType[*MissingToolError](err); ok {

@@ -149,6 +149,17 @@ func NeedCommand(t testing.TB, name, installHint string) string {
 	return path
 }
 
+// SkipInShort skips a test that starts real parts (a built binary, moto,
+// a terminal) when the tests run with -short, as `make check` runs them
+// for the edit loop; `make test`, and CI, never pass -short, so these tests
+// always run there.
+func SkipInShort(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("skipped with -short (make check): %s; make test runs it", why)
+	}
+}
+
 // SkipOrFail stops the test because of err, something it needs that is
 // missing: it fails the test in CI ([InCI]) and skips it otherwise.
 func SkipOrFail(t testing.TB, err error) {

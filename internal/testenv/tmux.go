@@ -29,6 +29,7 @@ type Terminal struct {
 // elsewhere).
 func StartTerminal(t testing.TB, env []string, dir string, width, height int, argv ...string) *Terminal {
 	t.Helper()
+	SkipInShort(t, "drives a terminal")
 	tmux := NeedCommand(t, "tmux", "apt-get install -y tmux")
 	sockDir, err := os.MkdirTemp("", "tmux") // short: socket paths are limited
 	if err != nil {
