@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
@@ -72,6 +75,12 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 	f.Picker = &picker.TTY{Store: f.Store, Now: f.Now, Color: ios.ColorEnabled, Getenv: f.Getenv}
 	f.Creds = func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) }
 	f.SSO = func() (*sso.Client, error) { return newSSOClient(f) }
+	f.STS = func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
+		return newSTSClient(ctx, f, c, profile, region)
+	}
+	f.IAM = func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*iam.Client, error) {
+		return newIAMClient(ctx, f, c, profile, region)
+	}
 	f.SSOLoginOptions = func(deviceCode, noBrowser bool) sso.LoginOptions { return ssoLoginOptions(f, deviceCode, noBrowser) }
 	return f
 }
@@ -92,13 +101,7 @@ func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds
 			st, err := f.Store(ctx)
 			return st, cmdutil.StoreError(err)
 		},
-		NewSTS: creds.STSLoader{StateDir: state, LookupEnv: f.LookupEnv, Endpoints: func(profile string) string {
-			if r, err := cfg.Resolve(profile); err == nil {
-				v, _ := r.Get("endpoint_url")
-				return v
-			}
-			return ""
-		}}.New,
+		NewSTS: credsSTS(f),
 		MFA: creds.MFAFunc(mfa.Source(mfa.Options{Token: req.MFAToken, Process: mfaProcess(cfg, req.Profile), Profile: req.Profile,
 			Prompt: f.Getenv("SESAME_PROMPT"), Prompter: f.Prompter, Stderr: f.IOStreams.ErrOut})),
 		LookupEnv: f.LookupEnv,
