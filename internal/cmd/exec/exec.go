@@ -35,6 +35,7 @@ import (
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/server"
@@ -220,7 +221,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.JSON {
-		return export.Render(opts.IO.Out, export.FormatJSON, res, "")
+		return credfmt.Render(opts.IO.Out, credfmt.FormatJSON, res, "")
 	}
 
 	argv := opts.Command
@@ -411,11 +412,11 @@ var serverPrefixes = []string{"AWS_CONTAINER_", "AWS_EC2_METADATA_"}
 // order) without the variables of removed, without every variable whose
 // name starts with SESAME_FILE_PASSPHRASE, and without AWS_REGION and
 // AWS_DEFAULT_REGION when res knows the region; then the variables of
-// export.Vars(res) and SESAME_PROFILE=profile. On Windows names are
+// credfmt.Vars(res) and SESAME_PROFILE=profile. On Windows names are
 // compared without regard to case, as Windows does.
 func Environ(parent []string, profile string, res creds.Result) []string {
 	var add []string
-	for _, v := range export.Vars(res) {
+	for _, v := range credfmt.Vars(res) {
 		add = append(add, v.Name+"="+v.Value)
 	}
 	return environ(parent, profile, res.Region != "", nil, add)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/store"
@@ -111,12 +112,12 @@ sesame refuses to print secrets to a terminal unless --force is given.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Format, "format", "f", FormatEnv, "output format: "+strings.Join(Formats, ", "))
+	fl.StringVarP(&opts.Format, "format", "f", credfmt.FormatEnv, "output format: "+strings.Join(credfmt.Formats, ", "))
 	fl.BoolVar(&opts.Write, "write", false, "write the ini section into the shared credentials file instead of printing it")
 	fl.StringVar(&opts.As, "as", "", "section name for --format ini (default: the profile's name)")
 	fl.BoolVar(&opts.Force, "force", false, "print secrets even when stdout is a terminal")
 	AddRequestFlags(fl, &opts.Request)
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(credfmt.Formats, cobra.ShellCompDirectiveNoFileComp))
 	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
@@ -132,17 +133,17 @@ func AddRequestFlags(fl *pflag.FlagSet, req *creds.Request) {
 
 // Run prints or writes the credentials.
 func Run(ctx context.Context, opts *Options) error {
-	if !slices.Contains(Formats, opts.Format) {
-		return cmdutil.Usagef("unknown format %q: choose one of %s", opts.Format, strings.Join(Formats, ", "))
+	if !slices.Contains(credfmt.Formats, opts.Format) {
+		return cmdutil.Usagef("unknown format %q: choose one of %s", opts.Format, strings.Join(credfmt.Formats, ", "))
 	}
-	if opts.Write && opts.Format != FormatINI {
+	if opts.Write && opts.Format != credfmt.FormatINI {
 		return cmdutil.Usagef("--write writes a section of the shared credentials file: use it with --format ini")
 	}
-	if opts.As != "" && opts.Format != FormatINI {
+	if opts.As != "" && opts.Format != credfmt.FormatINI {
 		return cmdutil.Usagef("--as names the section of --format ini; the %s format has none", opts.Format)
 	}
 	if opts.As != "" {
-		if err := CheckSection(opts.As); err != nil {
+		if err := credfmt.CheckSection(opts.As); err != nil {
 			return &cmdutil.UsageError{Err: fmt.Errorf("--as: %w", err)}
 		}
 	}
@@ -171,12 +172,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Write {
 		return write(opts, profile, section, res)
 	}
-	if opts.Format == FormatINI {
-		if err := CheckSection(section); err != nil {
+	if opts.Format == credfmt.FormatINI {
+		if err := credfmt.CheckSection(section); err != nil {
 			return cmdutil.WithHint(err, "name the section with --as NAME")
 		}
 	}
-	return Render(opts.IO.Out, opts.Format, res, section)
+	return credfmt.Render(opts.IO.Out, opts.Format, res, section)
 }
 
 // Get runs the Getter for req and checks what it gives: an error gets a
@@ -249,7 +250,7 @@ func write(opts *Options, profile, section string, res creds.Result) error {
 		return cmdutil.WithHint(fmt.Errorf("cannot read %s: %w", path, err),
 			"check the file's permissions, or point AWS_SHARED_CREDENTIALS_FILE elsewhere")
 	}
-	err = awsconfig.Update(path, func(f *awsconfig.File) error { return SetSection(f, section, res) })
+	err = awsconfig.Update(path, func(f *awsconfig.File) error { return credfmt.SetSection(f, section, res) })
 	if err != nil {
 		var pe *awsconfig.ParseError
 		if errors.As(err, &pe) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/mfa"
@@ -88,14 +89,14 @@ func newOpts(t *testing.T, g *fakeGetter) (*Options, *bytes.Buffer, *bytes.Buffe
 		},
 		ConfigPaths: func() (awsconfig.Paths, error) { return paths, nil },
 		Config:      func() (*awsconfig.Config, error) { return awsconfig.Load(paths) },
-		Format:      FormatEnv,
+		Format:      credfmt.FormatEnv,
 		Now:         func() time.Time { return time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC) },
 	}, out, errOut, paths
 }
 
 func TestFormatsGolden(t *testing.T) {
 	t.Parallel()
-	for _, format := range Formats {
+	for _, format := range credfmt.Formats {
 		for _, c := range []struct {
 			name string
 			res  creds.Result
@@ -123,7 +124,7 @@ func TestFormatsGolden(t *testing.T) {
 func TestINIAs(t *testing.T) {
 	t.Parallel()
 	opts, out, _, _ := newOpts(t, &fakeGetter{res: session})
-	opts.Format, opts.As = FormatINI, "legacy tool"
+	opts.Format, opts.As = credfmt.FormatINI, "legacy tool"
 	if err := Run(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -145,120 +146,9 @@ func TestINIAs(t *testing.T) {
 	}
 }
 
-func TestJSONIsCredentialProcessDocument(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		res  creds.Result
-		keys []string
-	}{
-		{session, []string{"AccessKeyId", "Expiration", "SecretAccessKey", "SessionToken", "Version"}},
-		{longTerm, []string{"AccessKeyId", "SecretAccessKey", "Version"}},
-	} {
-		var b bytes.Buffer
-		if err := Render(&b, FormatJSON, c.res, ""); err != nil {
-			t.Fatal(err)
-		}
-		var doc map[string]any
-		if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
-			t.Fatal(err)
-		}
-		var keys []string
-		for k := range doc {
-			keys = append(keys, k)
-		}
-		if got := strings.Join(sorted(keys), ","); got != strings.Join(c.keys, ",") {
-			t.Errorf("keys = %s, want %s", got, strings.Join(c.keys, ","))
-		}
-		if doc["Version"] != float64(1) {
-			t.Errorf("Version = %v", doc["Version"])
-		}
-		if exp, ok := doc["Expiration"]; ok && exp != "2026-11-21T11:00:00Z" {
-			t.Errorf("Expiration = %v", exp)
-		}
-	}
-}
-
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
-}
-
-// TestShellFormatsEvaluate runs the sh output in sh and bash (when
-// installed) and checks the variables that come out, starting from an
-// environment holding stale values.
-func TestShellFormatsEvaluate(t *testing.T) {
-	t.Parallel()
-	tricky := longTerm
-	tricky.SecretAccessKey = `a'b"c\d$e` + "`f`" + `’g!h`
-	for _, shell := range []string{"sh", "bash"} {
-		path, err := exec.LookPath(shell)
-		if err != nil {
-			t.Logf("%s not installed: not evaluated with it", shell)
-			continue
-		}
-		for _, res := range []creds.Result{session, tricky} {
-			var b bytes.Buffer
-			if err := Render(&b, FormatSh, res, ""); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(path, "-c", b.String()+`
-printf '%s\n' "id=$AWS_ACCESS_KEY_ID" "secret=$AWS_SECRET_ACCESS_KEY" "token=${AWS_SESSION_TOKEN-unset}" "sec=${AWS_SECURITY_TOKEN-unset}" "exp=${AWS_CREDENTIAL_EXPIRATION-unset}" "region=${AWS_REGION-unset}"`)
-			cmd.Env = []string{"AWS_SESSION_TOKEN=stale", "AWS_SECURITY_TOKEN=stale", "AWS_CREDENTIAL_EXPIRATION=stale"}
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("%s: %v\n%s", shell, err, out)
-			}
-			token, exp, region := "unset", "unset", "unset"
-			if res.SessionToken != "" {
-				token = res.SessionToken
-			}
-			if e, ok := Expiration(res); ok {
-				exp = e
-			}
-			if res.Region != "" {
-				region = res.Region
-			}
-			want := fmt.Sprintf("id=%s\nsecret=%s\ntoken=%s\nsec=unset\nexp=%s\nregion=%s\n", res.AccessKeyID, res.SecretAccessKey, token, exp, region)
-			if string(out) != want {
-				t.Errorf("%s evaluated to\n%s\nwant\n%s", shell, out, want)
-			}
-		}
-	}
-}
-
-func TestQuoting(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		in, sh, fish, ps string
-	}{
-		{`plain/+=`, `'plain/+='`, `'plain/+='`, `'plain/+='`},
-		{`it's`, `'it'\''s'`, `'it\'s'`, `'it''s'`},
-		{`back\slash`, `'back\slash'`, `'back\\slash'`, `'back\slash'`},
-		{"curly’s", "'curly’s'", "'curly’s'", "'curly’’s'"},
-		{`$x`, `'$x'`, `'$x'`, `'$x'`},
-	} {
-		if got := shQuote(tt.in); got != tt.sh {
-			t.Errorf("shQuote(%q) = %s, want %s", tt.in, got, tt.sh)
-		}
-		if got := fishQuote(tt.in); got != tt.fish {
-			t.Errorf("fishQuote(%q) = %s, want %s", tt.in, got, tt.fish)
-		}
-		if got := psQuote(tt.in); got != tt.ps {
-			t.Errorf("psQuote(%q) = %s, want %s", tt.in, got, tt.ps)
-		}
-	}
-}
-
 func TestRefusesTerminal(t *testing.T) {
 	t.Parallel()
-	for _, format := range Formats {
+	for _, format := range credfmt.Formats {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
 			g := &fakeGetter{res: session}
@@ -337,7 +227,7 @@ func TestFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.Profile != "" || got.Format != FormatEnv || got.Write || got.Force || got.Request != (creds.Request{}) {
+	if got.Profile != "" || got.Format != credfmt.FormatEnv || got.Write || got.Force || got.Request != (creds.Request{}) {
 		t.Errorf("defaults = %+v", got)
 	}
 	cmd = NewCmdExport(f, func(context.Context, *Options) error { return nil })
@@ -437,7 +327,7 @@ func TestWrite(t *testing.T) {
 	t.Run("new file", func(t *testing.T) {
 		t.Parallel()
 		opts, out, errOut, paths := newOpts(t, &fakeGetter{res: session})
-		opts.Format, opts.Write = FormatINI, true
+		opts.Format, opts.Write = credfmt.FormatINI, true
 		opts.IO.SetTTY(true, true, true) // nothing secret is printed, so a terminal is fine
 		if err := Run(context.Background(), opts); err != nil {
 			t.Fatal(err)
@@ -458,7 +348,7 @@ func TestWrite(t *testing.T) {
 		if err := os.WriteFile(paths.Credentials, []byte(existingCredentials), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		opts.Format, opts.Write = FormatINI, true
+		opts.Format, opts.Write = credfmt.FormatINI, true
 		if err := Run(context.Background(), opts); err != nil {
 			t.Fatal(err)
 		}
@@ -481,7 +371,7 @@ func TestWrite(t *testing.T) {
 		if err := os.WriteFile(paths.Credentials, []byte(existingCredentials), 0o400); err != nil {
 			t.Fatal(err)
 		}
-		opts.Format, opts.Write, opts.As = FormatINI, true, "legacy"
+		opts.Format, opts.Write, opts.As = credfmt.FormatINI, true, "legacy"
 		if err := Run(context.Background(), opts); err != nil {
 			t.Fatal(err)
 		}
@@ -499,7 +389,7 @@ func TestWrite(t *testing.T) {
 	t.Run("role profile warns", func(t *testing.T) {
 		t.Parallel()
 		opts, _, errOut, _ := newOpts(t, &fakeGetter{res: session})
-		opts.Format, opts.Write, opts.Profile = FormatINI, true, "role"
+		opts.Format, opts.Write, opts.Profile = credfmt.FormatINI, true, "role"
 		if err := Run(context.Background(), opts); err != nil {
 			t.Fatal(err)
 		}
@@ -513,7 +403,7 @@ func TestWrite(t *testing.T) {
 		if err := os.Mkdir(paths.Credentials, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		opts.Format, opts.Write = FormatINI, true
+		opts.Format, opts.Write = credfmt.FormatINI, true
 		err := Run(context.Background(), opts)
 		if err == nil || !strings.Contains(err.Error(), paths.Credentials) || !strings.Contains(cmdutil.Hint(err), "regular file") {
 			t.Fatalf("error = %v, hint %q", err, cmdutil.Hint(err))
@@ -529,7 +419,7 @@ func TestWrite(t *testing.T) {
 		if err := os.WriteFile(paths.Credentials, []byte("[dev]\nx = 1\nx = 2\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		opts.Format, opts.Write = FormatINI, true
+		opts.Format, opts.Write = credfmt.FormatINI, true
 		err := Run(context.Background(), opts)
 		if err == nil || !strings.Contains(cmdutil.Hint(err), "fix line 3") {
 			t.Fatalf("error = %v, hint %q", err, cmdutil.Hint(err))
@@ -556,7 +446,7 @@ func TestWriteReadByBotocore(t *testing.T) {
 			if err := os.WriteFile(paths.Credentials, []byte(existingCredentials), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			opts.Format, opts.Write, opts.As = FormatINI, true, c.as
+			opts.Format, opts.Write, opts.As = credfmt.FormatINI, true, c.as
 			if err := Run(context.Background(), opts); err != nil {
 				t.Fatal(err)
 			}

@@ -7,13 +7,13 @@
 // the shell code the binary writes on a channel of its own, and only that,
 // only when the binary exits with status 0:
 //
-//   - bash, zsh and fish: file descriptor 3 (CodeFD), a pipe the function
-//     reads. The binary's stdout and stderr stay the function's own, so
+//   - bash, zsh and fish: file descriptor 3 (credfmt.CodeFD), a pipe the
+//     function reads. The binary's stdout and stderr stay the function's own, so
 //     help (sesame use --help), errors and the picker reach the terminal
 //     and are never evaluated.
 //   - PowerShell, which cannot hand a native program another descriptor:
-//     stdout, where the code follows a first line PowerShellMarker. Output
-//     without it (help) is shown, not evaluated.
+//     stdout, where the code follows a first line credfmt.PowerShellMarker.
+//     Output without it (help) is shown, not evaluated.
 //
 // Every other command line goes to the binary unchanged. The binary is
 // looked up on PATH each time, so upgrading it needs no new shell.
@@ -22,36 +22,14 @@ package shellinit
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/iostreams"
 )
-
-// The shells shell-init supports.
-const (
-	Bash       = "bash"
-	Zsh        = "zsh"
-	Fish       = "fish"
-	PowerShell = "powershell"
-)
-
-// CodeFD is the file descriptor on which `sesame use --shell` writes the
-// code for bash, zsh and fish.
-const CodeFD = 3
-
-// PowerShellMarker is the first line of what `sesame use --shell
-// powershell` prints when it prints code: the function evaluates the lines
-// after it, and shows output without it.
-const PowerShellMarker = "# sesame use: PowerShell code follows"
-
-// Shells lists the supported shells.
-var Shells = []string{Bash, Zsh, Fish, PowerShell}
 
 // Options are the inputs of `sesame shell-init`.
 type Options struct {
@@ -78,8 +56,8 @@ Load it from your shell's startup file:
   powershell  $PROFILE                         Invoke-Expression (& sesame shell-init powershell | Out-String)
 
 The function finds the sesame binary on PATH each time it runs.`,
-		Args:      cmdutil.ExactArgs(1, "the shell: "+strings.Join(Shells, ", ")),
-		ValidArgs: Shells,
+		Args:      cmdutil.ExactArgs(1, "the shell: "+strings.Join(credfmt.Shells, ", ")),
+		ValidArgs: credfmt.Shells,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Shell = args[0]
 			if runF != nil {
@@ -105,58 +83,14 @@ func Run(_ context.Context, opts *Options) error {
 // usage error.
 func Script(shell string) (string, error) {
 	switch shell {
-	case Bash, Zsh:
+	case credfmt.Bash, credfmt.Zsh:
 		return strings.ReplaceAll(posixScript, "SHELL", shell), nil
-	case Fish:
+	case credfmt.Fish:
 		return fishScript, nil
-	case PowerShell:
+	case credfmt.PowerShell:
 		return powerShellScript, nil
 	}
-	return "", cmdutil.Usagef("unknown shell %q: choose one of %s", shell, strings.Join(Shells, ", "))
-}
-
-// Format is the export format whose code shell evaluates: sh for bash and
-// zsh, else the shell's own.
-func Format(shell string) (string, bool) {
-	switch shell {
-	case Bash, Zsh:
-		return export.FormatSh, true
-	case Fish:
-		return export.FormatFish, true
-	case PowerShell:
-		return export.FormatPowerShell, true
-	}
-	return "", false
-}
-
-// Setup returns the startup file of shell and the line that loads the
-// function there.
-func Setup(shell string) (file, line string) {
-	switch shell {
-	case Fish:
-		return "~/.config/fish/config.fish", "sesame shell-init fish | source"
-	case PowerShell:
-		return "$PROFILE", "Invoke-Expression (& sesame shell-init powershell | Out-String)"
-	case Zsh:
-		return "~/.zshrc", `eval "$(sesame shell-init zsh)"`
-	}
-	return "~/.bashrc", `eval "$(sesame shell-init bash)"`
-}
-
-// Guess names the user's shell from the path in $SHELL ("" when it is not
-// one of Shells); on Windows, where SHELL is usually unset, PowerShell.
-func Guess(shellPath, goos string) string {
-	name := strings.TrimSuffix(filepath.Base(filepath.ToSlash(shellPath)), ".exe")
-	if name == "pwsh" {
-		name = PowerShell
-	}
-	if slices.Contains(Shells, name) {
-		return name
-	}
-	if shellPath == "" && goos == "windows" {
-		return PowerShell
-	}
-	return ""
+	return "", cmdutil.Usagef("unknown shell %q: choose one of %s", shell, strings.Join(credfmt.Shells, ", "))
 }
 
 // posixScript is for bash and zsh; SHELL is replaced by the shell's name.
@@ -211,7 +145,7 @@ end
 const powerShellScript = `# sesame shell integration for PowerShell. Load it from $PROFILE with
 #   Invoke-Expression (& sesame shell-init powershell | Out-String)
 # It defines the function sesame: "sesame use ..." runs the binary, which
-# prints PowerShell code after the line "` + PowerShellMarker + `",
+# prints PowerShell code after the line "` + credfmt.PowerShellMarker + `",
 # and evaluates that code in this session; output without that first line
 # (help) is shown, never evaluated. Every other command line goes to the
 # binary unchanged.
@@ -221,7 +155,7 @@ function sesame {
         $sesameArgs = @($args | Select-Object -Skip 1)
         $sesameOut = @(& $sesameExe use --shell powershell @sesameArgs)
         $sesameStatus = $LASTEXITCODE
-        if ($sesameOut.Count -eq 0 -or $sesameOut[0] -ne '` + PowerShellMarker + `') {
+        if ($sesameOut.Count -eq 0 -or $sesameOut[0] -ne '` + credfmt.PowerShellMarker + `') {
             $sesameOut
             return
         }

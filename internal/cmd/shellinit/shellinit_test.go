@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/iostreams"
 )
 
@@ -19,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // only: it is not installed where the tests run.
 func TestScriptsGolden(t *testing.T) {
 	t.Parallel()
-	for _, shell := range Shells {
+	for _, shell := range credfmt.Shells {
 		t.Run(shell, func(t *testing.T) {
 			t.Parallel()
 			ios, _, out, _ := iostreams.Test()
@@ -53,7 +54,7 @@ func TestScriptsGolden(t *testing.T) {
 // the shell is installed (the tmux tests of package use run them).
 func TestScriptsParse(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct{ shell, bin string }{{Bash, "bash"}, {Zsh, "zsh"}, {Fish, "fish"}} {
+	for _, c := range []struct{ shell, bin string }{{credfmt.Bash, "bash"}, {credfmt.Zsh, "zsh"}, {credfmt.Fish, "fish"}} {
 		t.Run(c.shell, func(t *testing.T) {
 			t.Parallel()
 			path, err := exec.LookPath(c.bin)
@@ -78,39 +79,16 @@ func TestUnknownShell(t *testing.T) {
 	}
 }
 
-func TestGuessAndSetup(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct{ path, goos, want string }{
-		{"/bin/bash", "linux", Bash},
-		{"/usr/local/bin/zsh", "darwin", Zsh},
-		{"/opt/homebrew/bin/fish", "darwin", Fish},
-		{"/usr/bin/pwsh", "linux", PowerShell},
-		{"", "windows", PowerShell},
-		{"", "linux", ""},
-		{"/bin/tcsh", "linux", ""},
-	} {
-		if got := Guess(tt.path, tt.goos); got != tt.want {
-			t.Errorf("Guess(%q, %q) = %q, want %q", tt.path, tt.goos, got, tt.want)
-		}
-	}
-	for _, shell := range Shells {
-		file, line := Setup(shell)
-		if file == "" || !strings.Contains(line, "sesame shell-init "+shell) {
-			t.Errorf("Setup(%s) = %q, %q", shell, file, line)
-		}
-	}
-}
-
 // TestCodeChannels: bash, zsh and fish read the code from descriptor
-// CodeFD only; PowerShell evaluates only output that starts with
-// PowerShellMarker.
+// credfmt.CodeFD only; PowerShell evaluates only output that starts with
+// credfmt.PowerShellMarker.
 func TestCodeChannels(t *testing.T) {
 	t.Parallel()
 	for shell, want := range map[string]string{
-		Bash:       `"$(command sesame use --shell bash "$@" 3>&1 1>&4 4>&-)"`,
-		Zsh:        `"$(command sesame use --shell zsh "$@" 3>&1 1>&4 4>&-)"`,
-		Fish:       `command sesame use --shell fish $argv 3>| read -lz __sesame_code`,
-		PowerShell: `$sesameOut[0] -ne '` + PowerShellMarker + `'`,
+		credfmt.Bash:       `"$(command sesame use --shell bash "$@" 3>&1 1>&4 4>&-)"`,
+		credfmt.Zsh:        `"$(command sesame use --shell zsh "$@" 3>&1 1>&4 4>&-)"`,
+		credfmt.Fish:       `command sesame use --shell fish $argv 3>| read -lz __sesame_code`,
+		credfmt.PowerShell: `$sesameOut[0] -ne '` + credfmt.PowerShellMarker + `'`,
 	} {
 		code, err := Script(shell)
 		if err != nil || !strings.Contains(code, want) {

@@ -34,8 +34,8 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmd/export"
-	"github.com/sesamehq/sesame/internal/cmd/shellinit"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
@@ -82,7 +82,7 @@ type Options struct {
 	// Backend is the --backend flag, repeated in credential_process.
 	Backend func() string
 	// CodeOut opens the channel the shell code goes to for the shell
-	// (see shellinit.CodeFD) and says whether it is a terminal; nil means
+	// (see credfmt.CodeFD) and says whether it is a terminal; nil means
 	// IO.Out.
 	CodeOut func(shell string) (w io.Writer, isTTY bool, err error)
 
@@ -190,7 +190,7 @@ only recognises use as the first word.`,
 	export.AddRequestFlags(fl, &opts.Request)
 	fl.StringVar(&opts.Shell, "shell", "", "the shell to print code for (set by the function of sesame shell-init)")
 	_ = fl.MarkHidden("shell")
-	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(shellinit.Shells, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(credfmt.Shells, cobra.ShellCompDirectiveNoFileComp))
 	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
 }
@@ -201,9 +201,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Shell == "" {
 		return notLoaded(opts)
 	}
-	format, ok := shellinit.Format(opts.Shell)
+	format, ok := credfmt.ShellFormat(opts.Shell)
 	if !ok {
-		return cmdutil.Usagef("unknown shell %q: choose one of %s", opts.Shell, strings.Join(shellinit.Shells, ", "))
+		return cmdutil.Usagef("unknown shell %q: choose one of %s", opts.Shell, strings.Join(credfmt.Shells, ", "))
 	}
 	// First, before anything opens a file that could take its number.
 	code, codeTTY, err := opts.codeOut()
@@ -247,10 +247,10 @@ func selectProfile(ctx context.Context, opts *Options) (string, error) {
 
 // notLoaded is the error for `sesame use` run without the shell function.
 func notLoaded(opts *Options) error {
-	shell := shellinit.Guess(opts.Getenv("SHELL"), runtime.GOOS)
+	shell := credfmt.GuessShell(opts.Getenv("SHELL"), runtime.GOOS)
 	hint := "load the shell function of sesame shell-init from your shell's startup file, then open a new shell: see sesame shell-init --help"
 	if shell != "" {
-		file, line := shellinit.Setup(shell)
+		file, line := credfmt.ShellSetup(shell)
 		hint = fmt.Sprintf("add this line to %s, then open a new shell: %s", file, line)
 	}
 	return cmdutil.WithHint(errors.New("sesame use changes the environment of the shell it is typed in, which needs the shell function of sesame shell-init"), hint)
@@ -280,16 +280,16 @@ func useProfile(opts *Options, format, profile string) error {
 	if note := ssoNote(opts, cfg, p.Resolved); note != "" && !p.Generated {
 		opts.IO.Warnf("%s", note)
 	}
-	set := []export.Var{{Name: "AWS_PROFILE", Value: p.AWSProfile}}
+	set := []credfmt.Var{{Name: "AWS_PROFILE", Value: p.AWSProfile}}
 	region := opts.Request.Region
 	if region == "" {
 		region = p.Region
 	}
 	set, unsetVars := withRegion(opts, set, region)
-	set = append(set, export.Var{Name: MarkerEnv, Value: profile})
+	set = append(set, credfmt.Var{Name: MarkerEnv, Value: profile})
 	unsetVars = append(unsetVars, credentialVars...)
 	unsetVars = append(unsetVars, "AWS_DEFAULT_PROFILE")
-	if err := opts.emit(export.ShellCode(format, set, unsetVars)); err != nil {
+	if err := opts.emit(credfmt.ShellCode(format, set, unsetVars)); err != nil {
 		return err
 	}
 	msg := "AWS_PROFILE=" + p.AWSProfile
@@ -330,9 +330,9 @@ func ssoNote(opts *Options, cfg *awsconfig.Config, r *awsconfig.Resolved) string
 // withRegion adds AWS_REGION and AWS_DEFAULT_REGION to set when region is
 // known. When it is not, it removes them if an earlier switch is in effect
 // (it may have set them), and leaves them alone otherwise.
-func withRegion(opts *Options, set []export.Var, region string) ([]export.Var, []string) {
+func withRegion(opts *Options, set []credfmt.Var, region string) ([]credfmt.Var, []string) {
 	if region != "" {
-		return append(set, export.Var{Name: "AWS_REGION", Value: region}, export.Var{Name: "AWS_DEFAULT_REGION", Value: region}), nil
+		return append(set, credfmt.Var{Name: "AWS_REGION", Value: region}, credfmt.Var{Name: "AWS_DEFAULT_REGION", Value: region}), nil
 	}
 	if opts.Getenv(MarkerEnv) != "" {
 		return set, append([]string(nil), regionVars...)
@@ -348,7 +348,7 @@ func useKeys(ctx context.Context, opts *Options, format, profile string) error {
 	if err != nil {
 		return err
 	}
-	vars := export.Vars(res)
+	vars := credfmt.Vars(res)
 	has := map[string]bool{}
 	for _, v := range vars {
 		has[v.Name] = true
@@ -357,14 +357,14 @@ func useKeys(ctx context.Context, opts *Options, format, profile string) error {
 	if res.Region == "" {
 		set, unsetVars = withRegion(opts, set, "")
 	}
-	set = append(set, export.Var{Name: MarkerEnv, Value: profile})
+	set = append(set, credfmt.Var{Name: MarkerEnv, Value: profile})
 	for _, name := range credentialVars {
 		if !has[name] {
 			unsetVars = append(unsetVars, name)
 		}
 	}
 	unsetVars = append(unsetVars, profileVars...)
-	if err := opts.emit(export.ShellCode(format, set, unsetVars)); err != nil {
+	if err := opts.emit(credfmt.ShellCode(format, set, unsetVars)); err != nil {
 		return err
 	}
 	until := "long-term keys, no expiry"
@@ -381,7 +381,7 @@ func unset(opts *Options, format string) error {
 	if opts.Getenv(MarkerEnv) != "" {
 		vars = append(vars, regionVars...)
 	}
-	if err := opts.emit(export.ShellCode(format, nil, vars)); err != nil {
+	if err := opts.emit(credfmt.ShellCode(format, nil, vars)); err != nil {
 		return err
 	}
 	opts.IO.Warnf("removed AWS_PROFILE and the credential variables from this shell")
@@ -397,14 +397,14 @@ func (opts *Options) codeOut() (io.Writer, bool, error) {
 }
 
 // emit writes shell code to the code channel; for PowerShell, whose
-// function reads stdout, after shellinit.PowerShellMarker.
+// function reads stdout, after credfmt.PowerShellMarker.
 func (opts *Options) emit(code string) error {
 	w := opts.code
 	if w == nil {
 		w = opts.IO.Out
 	}
-	if opts.Shell == shellinit.PowerShell {
-		code = shellinit.PowerShellMarker + "\n" + code
+	if opts.Shell == credfmt.PowerShell {
+		code = credfmt.PowerShellMarker + "\n" + code
 	}
 	_, err := io.WriteString(w, code)
 	return err
@@ -434,7 +434,7 @@ func processQuote(s string) string {
 	}) < 0 {
 		return s
 	}
-	return export.ShellQuote(export.FormatSh, s)
+	return credfmt.ShellQuote(credfmt.FormatSh, s)
 }
 
 // command is "sesame" when that name on PATH is this binary, else this

@@ -1,4 +1,10 @@
-package export
+// Package credfmt writes credentials for the programs that read them: the
+// environment variables (env, and the shell code of sh, fish and
+// powershell), the credential_process document (json) and a section of the
+// shared credentials file (ini). It also holds what the shell function of
+// `sesame shell-init` and the binary agree on (see shell.go). Commands
+// (export, exec, use) share it; it imports nothing of the commands.
+package credfmt
 
 import (
 	"encoding/json"
