@@ -132,17 +132,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			}
 			return r.Source, nil
 		},
-		NewSTS: STSLoader{StateDir: f.StateDir, LookupEnv: f.LookupEnv, Endpoint: func(profile string) string {
-			cfg, err := f.Config()
-			if err != nil {
-				return ""
-			}
-			if r, err := cfg.Resolve(profile); err == nil {
-				v, _ := r.Get("endpoint_url")
-				return v
-			}
-			return ""
-		}}.New,
+		NewSTS:  factorySTS(f),
 		Browser: browser.System{LookupEnv: f.LookupEnv, Stderr: f.IOStreams.ErrOut},
 		Logger:  f.Logger,
 	}

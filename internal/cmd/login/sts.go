@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/sesamehq/sesame/internal/awssdk"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 )
 
@@ -43,38 +42,20 @@ type STSClient interface {
 // NewSTSFunc makes an STS client for profile that signs with c in region.
 type NewSTSFunc func(ctx context.Context, c aws.Credentials, profile, region string) (STSClient, error)
 
-// STSLoader makes real STS clients through package awssdk: the SDK's
-// endpoint overrides (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), CA bundle and
-// retries apply, and a profile's endpoint_url when the environment sets no
-// STS endpoint.
-type STSLoader struct {
-	// StateDir is sesame's private state folder.
-	StateDir func() (string, error)
-	// LookupEnv reads the environment.
-	LookupEnv func(string) (string, bool)
-	// Endpoint is a profile's endpoint_url ("" when none).
-	Endpoint func(profile string) string
-}
-
-// New implements NewSTSFunc.
-func (l STSLoader) New(ctx context.Context, c aws.Credentials, profile, region string) (STSClient, error) {
-	state, err := l.StateDir()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awssdk.Load(ctx, state, credentials.StaticCredentialsProvider{Value: c}, region)
-	if err != nil {
-		return nil, fmt.Errorf("cannot set up the STS client: %w", err)
-	}
-	endpoint := ""
-	if l.Endpoint != nil && !awssdk.EndpointFromEnv(l.LookupEnv, "STS") {
-		endpoint = l.Endpoint(profile)
-	}
-	return sts.NewFromConfig(cfg, func(o *sts.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
+// factorySTS is NewSTSFunc on the Factory's STS constructor (awssdk.STS:
+// the SDK's endpoint overrides, CA bundle and retries, and the profile's
+// endpoint_url when the environment sets no STS endpoint).
+func factorySTS(f *cmdutil.Factory) NewSTSFunc {
+	return func(ctx context.Context, c aws.Credentials, profile, region string) (STSClient, error) {
+		if f.STS == nil {
+			return nil, errors.New("no STS client is built into this binary")
 		}
-	}), nil
+		client, err := f.STS(ctx, credentials.StaticCredentialsProvider{Value: c}, profile, region)
+		if err != nil {
+			return nil, err
+		}
+		return client, nil
+	}
 }
 
 // federate turns an IAM user's long-term keys into GetFederationToken

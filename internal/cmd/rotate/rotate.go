@@ -191,7 +191,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		IO:         f.IOStreams,
 		Store:      f.Store,
 		Config:     f.Config,
-		NewClients: SDKClients{StateDir: f.StateDir, LookupEnv: f.LookupEnv, Config: f.Config}.New,
+		NewClients: factoryClients(f),
 		Now:        f.Now,
 		LockDir: func() (string, error) {
 			state, err := f.StateDir()
