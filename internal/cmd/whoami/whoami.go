@@ -8,11 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -37,9 +35,9 @@ type Identity struct {
 
 // IdentityClient asks AWS who credentials belong to.
 type IdentityClient interface {
-	// CallerIdentity calls STS GetCallerIdentity with c's credentials, in
-	// c's region (DefaultRegion when it has none).
-	CallerIdentity(ctx context.Context, c creds.Result) (Identity, error)
+	// CallerIdentity calls STS GetCallerIdentity with c, the credentials
+	// of profile, in c's region (DefaultRegion when it has none).
+	CallerIdentity(ctx context.Context, profile string, c creds.Result) (Identity, error)
 }
 
 // Options are the inputs of `sesame whoami`.
@@ -62,7 +60,12 @@ func NewCmdWhoami(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	opts := &Options{
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
-		Identity:      STS{},
+		Identity: STS{New: func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
+			if f.STS == nil {
+				return nil, errors.New("no STS client is built into this binary")
+			}
+			return f.STS(ctx, c, profile, region)
+		}},
 	}
 	cmd := &cobra.Command{
 		Use:   "whoami [PROFILE]",
@@ -74,8 +77,9 @@ On a terminal the output is a small table. When piped it is one "KEY<tab>value"
 line for each of account, arn and user_id. With --json it is an object with the
 keys account, arn and user_id.
 
-STS is called in the profile's region (us-east-1 when it has none);
-AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL and AWS_CA_BUNDLE are honoured.`,
+STS is called in the profile's region (us-east-1 when it has none), at the
+profile's endpoint_url unless AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL is
+set; AWS_CA_BUNDLE is honoured.`,
 		Example: `  sesame whoami work
   sesame whoami --json | jq -r .account`,
 		Args: cmdutil.MaximumNArgs(1),
@@ -105,7 +109,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	id, err := opts.Identity.CallerIdentity(ctx, res)
+	id, err := opts.Identity.CallerIdentity(ctx, profile, res)
 	if err != nil {
 		return identityError(err, profile)
 	}
@@ -157,65 +161,31 @@ func identityError(err error, profile string) error {
 	return cmdutil.WithHint(msg, "run again with --debug for details")
 }
 
-// STS is the IdentityClient of the AWS SDK for Go v2. Its configuration
-// comes from config.LoadDefaultConfig, so that AWS_ENDPOINT_URL_STS,
-// AWS_ENDPOINT_URL, AWS_CA_BUNDLE and the SDK's retries apply; no shared
-// config or credentials file is read and AWS_PROFILE is ignored, as the
-// credentials are given. It is safe for concurrent use.
-type STS struct{}
+// STS is the IdentityClient of the AWS SDK for Go v2 (awssdk.STS through
+// the Factory): AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's
+// endpoint_url, AWS_CA_BUNDLE and the SDK's retries apply; no shared config
+// or credentials file is read and AWS_PROFILE is ignored, as the credentials
+// are given. It is safe for concurrent use.
+type STS struct {
+	// New builds the client for profile, signing with c in region.
+	New func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error)
+}
 
 var _ IdentityClient = STS{}
 
 // CallerIdentity implements IdentityClient.
-func (STS) CallerIdentity(ctx context.Context, c creds.Result) (Identity, error) {
+func (s STS) CallerIdentity(ctx context.Context, profile string, c creds.Result) (Identity, error) {
 	region := c.Region
 	if region == "" {
 		region = DefaultRegion
 	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithRegion(region),
-		config.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: c.Credentials}),
-		config.WithSharedConfigFiles([]string{}),
-		config.WithSharedCredentialsFiles([]string{}),
-	}
-	// With AWS_PROFILE set, LoadDefaultConfig insists that the profile
-	// exists in the shared config files, and with none it fails ("failed
-	// to get shared config profile"). Then give it a config file whose only
-	// profile is [default], and name that profile.
-	if os.Getenv("AWS_PROFILE") != "" {
-		path, remove, err := emptyConfigFile()
-		if err != nil {
-			return Identity{}, err
-		}
-		defer remove()
-		opts = append(opts, config.WithSharedConfigFiles([]string{path}), config.WithSharedConfigProfile("default"))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	client, err := s.New(ctx, credentials.StaticCredentialsProvider{Value: c.Credentials}, profile, region)
 	if err != nil {
-		return Identity{}, fmt.Errorf("cannot set up the STS client: %w", err)
+		return Identity{}, err
 	}
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return Identity{}, err
 	}
 	return Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
-}
-
-// emptyConfigFile writes a temporary AWS config file holding an empty
-// [default] profile, and returns its path and the function that removes it.
-func emptyConfigFile() (string, func(), error) {
-	f, err := os.CreateTemp("", "sesame-sdk-config-*")
-	if err != nil {
-		return "", nil, fmt.Errorf("cannot set up the STS client: %w", err)
-	}
-	remove := func() { _ = os.Remove(f.Name()) }
-	_, err = f.WriteString("[default]\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		remove()
-		return "", nil, fmt.Errorf("cannot set up the STS client: %w", err)
-	}
-	return f.Name(), remove, nil
 }

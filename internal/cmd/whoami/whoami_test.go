@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/sesamehq/sesame/internal/awssdk"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -27,14 +29,25 @@ const (
 )
 
 type fakeIdentity struct {
-	id   Identity
-	err  error
-	seen []creds.Result
+	id       Identity
+	err      error
+	seen     []creds.Result
+	profiles []string
 }
 
-func (f *fakeIdentity) CallerIdentity(_ context.Context, c creds.Result) (Identity, error) {
+func (f *fakeIdentity) CallerIdentity(_ context.Context, profile string, c creds.Result) (Identity, error) {
 	f.seen = append(f.seen, c)
+	f.profiles = append(f.profiles, profile)
 	return f.id, f.err
+}
+
+// sdkSTS is the STS client whoami gets from the Factory in a real run:
+// awssdk.STS, with endpoints[profile] as the profile's endpoint_url.
+func sdkSTS(t *testing.T, endpoints map[string]string) STS {
+	state := t.TempDir()
+	return STS{New: func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
+		return awssdk.STS(ctx, awssdk.ClientInput{StateDir: state, Region: region, Credentials: c, Endpoint: endpoints[profile]})
+	}}
 }
 
 var alice = Identity{Account: "123456789012", ARN: "arn:aws:iam::123456789012:user/alice", UserID: "AIDAEXAMPLEALICE"}
@@ -89,8 +102,8 @@ func TestOutput(t *testing.T) {
 			if errOut.Len() != 0 {
 				t.Errorf("stderr = %q", errOut)
 			}
-			if len(*reqs) != 1 || (*reqs)[0] != (creds.Request{Profile: "prod"}) || len(fake.seen) != 1 || fake.seen[0].AccessKeyID != motoKeyID {
-				t.Errorf("requests %+v, seen %+v", *reqs, fake.seen)
+			if len(*reqs) != 1 || (*reqs)[0] != (creds.Request{Profile: "prod"}) || len(fake.seen) != 1 || fake.seen[0].AccessKeyID != motoKeyID || fake.profiles[0] != "prod" {
+				t.Errorf("requests %+v, seen %+v for %q", *reqs, fake.seen, fake.profiles)
 			}
 		})
 	}
@@ -147,7 +160,11 @@ func TestErrors(t *testing.T) {
 func TestFlags(t *testing.T) {
 	t.Parallel()
 	ios, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IOStreams: ios}
+	var built []string
+	f := &cmdutil.Factory{IOStreams: ios, STS: func(_ context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
+		built = append(built, profile+" "+region)
+		return nil, errors.New("no client in this test")
+	}}
 	var got *Options
 	cmd := NewCmdWhoami(f, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"prod", "--json"})
@@ -159,6 +176,11 @@ func TestFlags(t *testing.T) {
 	}
 	if _, ok := got.Identity.(STS); !ok {
 		t.Errorf("Identity = %T, want STS", got.Identity)
+	}
+	// The client comes from the Factory, built for the profile (whose
+	// endpoint_url applies) in the default region.
+	if _, err := got.Identity.CallerIdentity(t.Context(), "prod", static); err == nil || len(built) != 1 || built[0] != "prod "+DefaultRegion {
+		t.Errorf("CallerIdentity: %v; Factory.STS calls %q, want [\"prod %s\"]", err, built, DefaultRegion)
 	}
 	cmd = NewCmdWhoami(f, func(context.Context, *Options) error { return nil })
 	cmd.SetArgs([]string{"a", "b"})
@@ -188,7 +210,7 @@ func TestSTSAgainstMoto(t *testing.T) {
 			CanExpire: true, Expires: time.Now().Add(time.Hour)}, Region: "eu-west-1"},
 	} {
 		m.Proxy.Reset()
-		opts, out, _, _ := newOpts(t, STS{}, res)
+		opts, out, _, _ := newOpts(t, sdkSTS(t, nil), res)
 		opts.JSON = true
 		if err := Run(t.Context(), opts); err != nil {
 			t.Fatal(err)
@@ -209,13 +231,32 @@ func TestSTSAgainstMoto(t *testing.T) {
 	}
 }
 
+// TestSTSProfileEndpoint: with no STS endpoint in the environment, the
+// call goes to the profile's endpoint_url (here the recording proxy), and
+// only for that profile. Not parallel: it sets the process environment.
+func TestSTSProfileEndpoint(t *testing.T) {
+	m := testenv.Moto(t)
+	testenv.Setenv(t, append(m.Env(), "AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL_STS=", "AWS_ENDPOINT_URL_IAM=", "AWS_PROFILE=no-such-profile"))
+	opts, out, _, _ := newOpts(t, sdkSTS(t, map[string]string{"dev": m.ProxyURL()}), static)
+	opts.JSON = true
+	if err := Run(t.Context(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"account": "123456789012"`) {
+		t.Errorf("output = %s", out)
+	}
+	if n := m.Proxy.Count("sts", "GetCallerIdentity"); n != 1 {
+		t.Errorf("%d GetCallerIdentity calls at the profile's endpoint_url, want 1", n)
+	}
+}
+
 // TestSTSRefused turns on moto's authentication, so that unknown keys are
 // refused, and checks the error and its hint.
 func TestSTSRefused(t *testing.T) {
 	m := testenv.Moto(t)
 	testenv.Setenv(t, m.Env())
 	m.ResetAuth()
-	opts, _, _, _ := newOpts(t, STS{}, creds.Result{Credentials: aws.Credentials{AccessKeyID: "AKIAUNKNOWNKEY000000", SecretAccessKey: "nope"}})
+	opts, _, _, _ := newOpts(t, sdkSTS(t, nil), creds.Result{Credentials: aws.Credentials{AccessKeyID: "AKIAUNKNOWNKEY000000", SecretAccessKey: "nope"}})
 	err := Run(t.Context(), opts)
 	if err == nil || !strings.Contains(err.Error(), "InvalidClientTokenId") || !strings.Contains(cmdutil.Hint(err), "sesame clear dev") {
 		t.Errorf("error = %v, hint %q", err, cmdutil.Hint(err))
