@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/sso/populate"
 	"github.com/sesamehq/sesame/internal/sso"
 )
 
@@ -133,7 +132,7 @@ func checkScopes(s string) (string, error) {
 // "default", which for a profile means [default].
 func checkName(what string) func(string) (string, error) {
 	return func(s string) (string, error) {
-		if s == "" || (s != "default" && populate.SafeName(s) != s) {
+		if s == "" || (s != "default" && sso.SafeName(s) != s) {
 			return "", fmt.Errorf("%q cannot be %s name: use letters, digits and - _ . + = , @ /", s, what)
 		}
 		return s, nil
@@ -155,7 +154,7 @@ func sessionNameFor(startURL string) string {
 		if slices.Contains(genericLabels, label) {
 			continue
 		}
-		if s := populate.SafeName(label); s != "" {
+		if s := sso.SafeName(label); s != "" {
 			return s
 		}
 	}

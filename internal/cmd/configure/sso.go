@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/sso/populate"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
@@ -32,7 +31,7 @@ type Client interface {
 	// Forget drops the session's token after the portal refused it.
 	Forget(ctx context.Context, s sso.Session) error
 	// Portal returns the portal client of a region.
-	Portal(ctx context.Context, region string) (populate.ListAPI, error)
+	Portal(ctx context.Context, region string) (sso.ListAPI, error)
 }
 
 // SSOClient is an *sso.Client as a Client.
@@ -41,7 +40,7 @@ type SSOClient struct{ *sso.Client }
 var _ Client = SSOClient{}
 
 // Portal implements Client.
-func (c SSOClient) Portal(ctx context.Context, region string) (populate.ListAPI, error) {
+func (c SSOClient) Portal(ctx context.Context, region string) (sso.ListAPI, error) {
 	return c.NewPortal(ctx, region)
 }
 
@@ -62,7 +61,7 @@ type SSOOptions struct {
 	Now func() time.Time
 	// Lister, when set, adjusts the account Lister before it runs (tests
 	// set its rate).
-	Lister func(*populate.Lister)
+	Lister func(*sso.Lister)
 
 	// Default writes the profile as [default] too, without asking.
 	Default bool
@@ -356,15 +355,15 @@ func (w *wizard) signInAndList(ctx context.Context, client Client) ([]store.List
 			w.opts.IO.Warnf("signed in to %s until %s", s.Describe(), timefmt.At(t.ExpiresAt, w.now()))
 		}
 		accounts, err := w.list(ctx, client, token)
-		if errors.Is(err, populate.ErrUnauthorized) && !fresh && try == 0 {
+		if errors.Is(err, sso.ErrUnauthorized) && !fresh && try == 0 {
 			// The kept sign-in was refused: sign in again, once.
 			_ = client.Forget(ctx, s)
 			token = ""
 			continue
 		}
-		if errors.Is(err, populate.ErrUnauthorized) {
+		if errors.Is(err, sso.ErrUnauthorized) {
 			_ = client.Forget(ctx, s)
-			return nil, &sso.LoginError{Session: s, Reason: populate.ErrUnauthorized.Error()}
+			return nil, &sso.LoginError{Session: s, Reason: sso.ErrUnauthorized.Error()}
 		}
 		return accounts, err
 	}
@@ -378,7 +377,7 @@ func (w *wizard) list(ctx context.Context, client Client, token string) ([]store
 		return nil, err
 	}
 	w.opts.IO.Warnf("listing your accounts and roles")
-	l := &populate.Lister{Portal: portal, Token: token, Logger: w.opts.Logger}
+	l := &sso.Lister{Portal: portal, Token: token, Logger: w.opts.Logger}
 	if w.opts.IO.IsStderrTTY() {
 		stop := w.progress(l)
 		defer stop()
@@ -388,7 +387,7 @@ func (w *wizard) list(ctx context.Context, client Client, token string) ([]store
 	}
 	all, err := l.List(ctx)
 	if err != nil {
-		if errors.Is(err, populate.ErrUnauthorized) {
+		if errors.Is(err, sso.ErrUnauthorized) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("listing the accounts of %s: %w", w.session.Describe(), err)
@@ -416,11 +415,11 @@ func (w *wizard) now() time.Time {
 
 // progress shows the listing's progress on one line of stderr (a
 // terminal), at most ten times a second; stop erases the line.
-func (w *wizard) progress(l *populate.Lister) (stop func()) {
+func (w *wizard) progress(l *sso.Lister) (stop func()) {
 	now := w.now
 	var last time.Time
 	shown := false
-	l.Progress = func(p populate.Progress) {
+	l.Progress = func(p sso.Progress) {
 		if t := now(); t.Sub(last) >= 100*time.Millisecond {
 			last, shown = t, true
 			more := "+"
@@ -486,9 +485,9 @@ func (w *wizard) chooseRole(ctx context.Context) error {
 // account and role names. A name that a profile has already is asked again
 // unless the person agrees to replace that profile.
 func (w *wizard) askProfile(ctx context.Context) error {
-	def := populate.SafeName(w.account.Name + "-" + w.role)
+	def := sso.SafeName(w.account.Name + "-" + w.role)
 	if def == "" {
-		def = populate.SafeName(w.account.ID + "-" + w.role)
+		def = sso.SafeName(w.account.ID + "-" + w.role)
 	}
 	for {
 		name, err := w.ask(ctx, "Profile name", def, checkName("a profile"))

@@ -19,7 +19,6 @@ import (
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/sso/populate"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
@@ -123,7 +122,7 @@ func (c *fakeClient) Forget(ctx context.Context, s sso.Session) error {
 	return nil
 }
 
-func (c *fakeClient) Portal(ctx context.Context, region string) (populate.ListAPI, error) {
+func (c *fakeClient) Portal(ctx context.Context, region string) (sso.ListAPI, error) {
 	if region == "" {
 		return nil, errors.New("no region")
 	}
@@ -196,7 +195,7 @@ func newBed(t *testing.T, config string, accounts []store.ListedAccount) *bed {
 			}
 			return sso.LoginOptions{Out: errOut}
 		},
-		Lister: func(l *populate.Lister) { l.Rate = 1000 },
+		Lister: func(l *sso.Lister) { l.Rate = 1000 },
 	}
 	return b
 }

@@ -6,6 +6,7 @@ import (
 	"text/template"
 	"unicode"
 
+	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -47,50 +48,17 @@ func (n *Namer) raw(account, id, role string) (string, error) {
 	return b.String(), err
 }
 
-// Name is the safe name the template gives an account's role: see SafeName.
+// Name is the safe name the template gives an account's role: see sso.SafeName.
 // When nothing is left of it, it is ACCOUNTID/ROLE.
 func (n *Namer) Name(a store.ListedAccount, role string) (string, error) {
 	raw, err := n.raw(a.Name, a.ID, role)
 	if err != nil {
 		return "", fmt.Errorf("--template: %w", err)
 	}
-	if s := SafeName(raw); s != "" {
+	if s := sso.SafeName(raw); s != "" {
 		return s, nil
 	}
-	return SafeName(a.ID + "/" + role), nil
-}
-
-// safePunct are the characters besides letters and digits a generated name
-// keeps: those of account and permission set names ([\w+=,.@-]) and the
-// template's "/".
-const safePunct = "-_.+=,@/"
-
-// SafeName makes name usable as a profile name everywhere: botocore ignores
-// a [profile ...] section whose name does not split into exactly two shell
-// words, and quotes, backslashes, '#', ';', brackets or '$' make trouble
-// in section headers, on command lines or in shells. Every run of other
-// characters (whitespace included) becomes one '-'; dashes and dots at
-// either end go, as does the name "default", which is not a profile name
-// botocore reads from [profile default].
-func SafeName(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range name {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(safePunct, r) {
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		if !dash {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	s := strings.Trim(b.String(), "-.")
-	if s == "default" {
-		return ""
-	}
-	return s
+	return sso.SafeName(a.ID + "/" + role), nil
 }
 
 // pair is one role in one account.

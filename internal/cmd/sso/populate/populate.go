@@ -2,7 +2,7 @@
 // account and role an IAM Identity Center sign-in can reach.
 //
 // A run lists the accounts (ListAccounts) and each account's roles
-// (ListAccountRoles) at the portal's pace (see Lister), or takes the
+// (ListAccountRoles) at the portal's pace (see sso.Lister), or takes the
 // listing cached in the store by a run of the last day, names a profile
 // for each role with a template, and writes the profiles to the config
 // file in one atomic update. Profiles it writes carry the marker key
@@ -47,9 +47,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Sessions picks the session from the flags (shared.Sessions).
 	Sessions func(cfg *awsconfig.Config, getenv func(string) string, session, profile string, all bool) ([]sso.Session, error)
-	// Lister, when set, adjusts the Lister before it runs (tests set its
+	// Lister, when set, adjusts the sso.Lister before it runs (tests set its
 	// rate and clock).
-	Lister func(*Lister)
+	Lister func(*sso.Lister)
 
 	Session  string
 	Template string
@@ -217,7 +217,7 @@ func listing(ctx context.Context, opts *Options, s sso.Session) ([]store.ListedA
 	if err != nil {
 		return nil, err
 	}
-	l := &Lister{Portal: portal, Token: token, Logger: opts.Logger}
+	l := &sso.Lister{Portal: portal, Token: token, Logger: opts.Logger}
 	var pl *progressLine
 	if opts.IO.IsStderrTTY() {
 		pl = newProgressLine(opts.IO.ErrOut, opts.Now)
@@ -231,9 +231,9 @@ func listing(ctx context.Context, opts *Options, s sso.Session) ([]store.ListedA
 	if pl != nil {
 		pl.Stop()
 	}
-	if errors.Is(err, ErrUnauthorized) {
+	if errors.Is(err, sso.ErrUnauthorized) {
 		_ = client.Forget(ctx, s)
-		return nil, &sso.LoginError{Session: s, Reason: ErrUnauthorized.Error()}
+		return nil, &sso.LoginError{Session: s, Reason: sso.ErrUnauthorized.Error()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing the accounts of %s: %w", s.Describe(), err)

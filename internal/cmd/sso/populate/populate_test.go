@@ -100,7 +100,7 @@ func (e *env) run(set func(*Options)) error {
 		Store:    func(context.Context) (*store.Store, error) { return e.st, nil },
 		Now:      func() time.Time { return e.now },
 		Sessions: shared.Sessions,
-		Lister:   func(l *Lister) { l.Sleep = (&noSleep{}).Sleep },
+		Lister:   func(l *sso.Lister) { l.Sleep = (&noSleep{}).Sleep },
 		Session:  "corp",
 		Template: DefaultTemplate,
 	}

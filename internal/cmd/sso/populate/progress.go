@@ -5,6 +5,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/sesamehq/sesame/internal/sso"
 )
 
 // progressLine draws the listing's progress on one terminal line, redrawn
@@ -30,7 +32,7 @@ func newProgressLine(w io.Writer, now func() time.Time) *progressLine {
 }
 
 // Update redraws the line for p when a tick has passed since the last draw.
-func (pl *progressLine) Update(p Progress) {
+func (pl *progressLine) Update(p sso.Progress) {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	now := pl.now()

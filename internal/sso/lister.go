@@ -1,4 +1,4 @@
-package populate
+package sso
 
 import (
 	"context"
@@ -14,18 +14,18 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/sso"
+	awssso "github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/sesamehq/sesame/internal/store"
 )
 
-// ListAPI is the part of the IAM Identity Center portal that populate
-// calls; *sso.Client and sso.PortalAPI have it.
+// ListAPI is the part of the IAM Identity Center portal that the Lister
+// calls; the AWS SDK's *sso.Client and PortalAPI have it.
 type ListAPI interface {
-	ListAccounts(ctx context.Context, in *sso.ListAccountsInput, optFns ...func(*sso.Options)) (*sso.ListAccountsOutput, error)
-	ListAccountRoles(ctx context.Context, in *sso.ListAccountRolesInput, optFns ...func(*sso.Options)) (*sso.ListAccountRolesOutput, error)
+	ListAccounts(ctx context.Context, in *awssso.ListAccountsInput, optFns ...func(*awssso.Options)) (*awssso.ListAccountsOutput, error)
+	ListAccountRoles(ctx context.Context, in *awssso.ListAccountRolesInput, optFns ...func(*awssso.Options)) (*awssso.ListAccountRolesOutput, error)
 }
 
 // Defaults of a Lister.
@@ -173,9 +173,9 @@ func (l *Lister) List(ctx context.Context) ([]store.ListedAccount, error) {
 		defer close(work)
 		var next *string
 		for {
-			var out *sso.ListAccountsOutput
+			var out *awssso.ListAccountsOutput
 			err := l.call(ctx, "ListAccounts", "", func(ctx context.Context) (err error) {
-				out, err = l.Portal.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: aws.String(l.Token),
+				out, err = l.Portal.ListAccounts(ctx, &awssso.ListAccountsInput{AccessToken: aws.String(l.Token),
 					MaxResults: aws.Int32(pageSize), NextToken: next}, noSDKRetries)
 				return err
 			})
@@ -255,9 +255,9 @@ func (l *Lister) roles(ctx context.Context, accountID string) ([]string, error) 
 	roles := []string{}
 	var next *string
 	for {
-		var out *sso.ListAccountRolesOutput
+		var out *awssso.ListAccountRolesOutput
 		err := l.call(ctx, "ListAccountRoles", accountID, func(ctx context.Context) (err error) {
-			out, err = l.Portal.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: aws.String(l.Token),
+			out, err = l.Portal.ListAccountRoles(ctx, &awssso.ListAccountRolesInput{AccessToken: aws.String(l.Token),
 				AccountId: aws.String(accountID), MaxResults: aws.Int32(pageSize), NextToken: next}, noSDKRetries)
 			return err
 		})
@@ -282,7 +282,7 @@ func (l *Lister) roles(ctx context.Context, accountID string) ([]string, error) 
 
 // noSDKRetries turns the SDK's retryer off for one call: the Lister
 // retries itself (see Lister).
-func noSDKRetries(o *sso.Options) { o.Retryer = aws.NopRetryer{} }
+func noSDKRetries(o *awssso.Options) { o.Retryer = aws.NopRetryer{} }
 
 // errKind sorts a call's error by what to do about it.
 type errKind int

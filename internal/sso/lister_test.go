@@ -1,4 +1,4 @@
-package populate
+package sso
 
 import (
 	"context"
@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sso"
+	awssso "github.com/aws/aws-sdk-go-v2/service/sso"
 
-	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/fakeaws/fakesso"
 	"github.com/sesamehq/sesame/internal/store"
 )
@@ -22,7 +21,7 @@ func TestListerPaginates(t *testing.T) {
 	accts := accountsN(250, "Admin", "Dev", "ReadOnly")
 	// The portal answers out of order; the listing comes back sorted.
 	slices.Reverse(accts)
-	p := &fakePortal{t: t, accounts: accts, accountPage: 7, rolePage: 2}
+	p := &listPortal{t: t, accounts: accts, accountPage: 7, rolePage: 2}
 	sl := &noSleep{}
 	var last Progress
 	l := &Lister{Portal: p, Token: "tok", Sleep: sl.Sleep, Progress: func(pr Progress) { last = pr }, Workers: 1}
@@ -57,7 +56,7 @@ func TestListerPaginates(t *testing.T) {
 
 func TestListerRetriesThrottledCalls(t *testing.T) {
 	t.Parallel()
-	p := &fakePortal{t: t, accounts: accountsN(60, "Admin", "ReadOnly"), accountPage: 10,
+	p := &listPortal{t: t, accounts: accountsN(60, "Admin", "ReadOnly"), accountPage: 10,
 		throttle: func(op string, n int) bool { return n%3 != 0 }} // two calls of three are refused
 	sl := &noSleep{}
 	l := &Lister{Portal: p, Token: "tok", Sleep: sl.Sleep}
@@ -89,21 +88,21 @@ func TestListerRetriesThrottledCalls(t *testing.T) {
 
 func TestListerGivesUpOnEndlessThrottling(t *testing.T) {
 	t.Parallel()
-	p := &fakePortal{t: t, accounts: accountsN(3, "Admin"), throttle: func(string, int) bool { return true }}
+	p := &listPortal{t: t, accounts: accountsN(3, "Admin"), throttle: func(string, int) bool { return true }}
 	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep, ThrottleRetries: 4}
 	_, err := l.List(t.Context())
 	var ce *CallError
 	if !errors.As(err, &ce) || ce.Tries != 5 || !strings.Contains(err.Error(), "ListAccounts failed: TooManyRequestsException (5 tries)") {
 		t.Fatalf("err = %v", err)
 	}
-	if h := cmdutil.Hint(err); !strings.Contains(h, "throttling") {
+	if h := ce.NextStep(); !strings.Contains(h, "throttling") {
 		t.Errorf("hint %q", h)
 	}
 }
 
 func TestListerUnauthorized(t *testing.T) {
 	t.Parallel()
-	p := &fakePortal{t: t, accounts: accountsN(3, "Admin"), unauthorized: true}
+	p := &listPortal{t: t, accounts: accountsN(3, "Admin"), unauthorized: true}
 	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep}
 	if _, err := l.List(t.Context()); !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("err = %v, want ErrUnauthorized", err)
@@ -116,7 +115,7 @@ func TestListerUnauthorized(t *testing.T) {
 func TestListerSkipsAccountsThatWentAway(t *testing.T) {
 	t.Parallel()
 	accts := accountsN(3, "Admin")
-	p := &fakePortal{t: t, accounts: accts, gone: map[string]bool{accts[1].ID: true}}
+	p := &listPortal{t: t, accounts: accts, gone: map[string]bool{accts[1].ID: true}}
 	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep}
 	got, err := l.List(t.Context())
 	if err != nil {
@@ -129,7 +128,7 @@ func TestListerSkipsAccountsThatWentAway(t *testing.T) {
 
 func TestListerStopsWithContext(t *testing.T) {
 	t.Parallel()
-	p := &fakePortal{t: t, accounts: accountsN(500, "Admin")}
+	p := &listPortal{t: t, accounts: accountsN(500, "Admin")}
 	ctx, cancel := context.WithCancel(t.Context())
 	l := &Lister{Portal: p, Token: "tok", Rate: 100}
 	l.Progress = func(pr Progress) {
@@ -152,7 +151,7 @@ func TestListerStopsWithContext(t *testing.T) {
 
 func TestListerBoundsConcurrency(t *testing.T) {
 	t.Parallel()
-	p := &fakePortal{t: t, accounts: accountsN(40, "Admin"), delay: 20 * time.Millisecond}
+	p := &listPortal{t: t, accounts: accountsN(40, "Admin"), delay: 20 * time.Millisecond}
 	l := &Lister{Portal: p, Token: "tok", Rate: 1000, Workers: 4}
 	if _, err := l.List(t.Context()); err != nil {
 		t.Fatal(err)
@@ -215,8 +214,8 @@ func TestBackoff(t *testing.T) {
 
 // portalFor is an SDK portal client for the fake, with the SDK's default
 // retryer (which the Lister must turn off).
-func portalFor(t *testing.T, srv *fakesso.Server) *sso.Client {
-	return sso.New(sso.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.Start(t)),
+func portalFor(t *testing.T, srv *fakesso.Server) *awssso.Client {
+	return awssso.New(awssso.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.Start(t)),
 		HTTPClient: &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 30 * time.Second}})
 }
 
@@ -273,5 +272,5 @@ func TestListerKeepsTheQuota(t *testing.T) {
 	}
 }
 
-var _ ListAPI = (*sso.Client)(nil)
+var _ ListAPI = (*awssso.Client)(nil)
 var _ = store.ListedAccount{}
