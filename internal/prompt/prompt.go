@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -34,6 +35,10 @@ type TTY struct {
 	Path string
 }
 
+// open opens the terminal. The file stays in the Go runtime's poller
+// (non-blocking): f.Fd() would switch it back to blocking mode, so the
+// descriptor is only used through SyscallConn, and a read can be ended with
+// SetReadDeadline when the context ends.
 func (t TTY) open() (*os.File, error) {
 	path := t.Path
 	if path == "" {
@@ -43,20 +48,34 @@ func (t TTY) open() (*os.File, error) {
 	if err != nil {
 		return nil, ErrNoTerminal
 	}
-	if !term.IsTerminal(int(f.Fd())) {
+	isTerm := false
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { isTerm = term.IsTerminal(int(fd)) })
+	}
+	if !isTerm {
 		f.Close()
 		return nil, ErrNoTerminal
 	}
 	return f, nil
 }
 
-// ask runs read on the terminal, giving up when ctx ends.
-func (t TTY) ask(ctx context.Context, label string, read func(*os.File) (string, error)) (string, error) {
+// ask writes label on the terminal and reads one line, with echo off when
+// secret. When ctx ends first it stops the read (a read deadline in the
+// past), waits for the reader to return, and restores the echo; the
+// terminal is left as it was found on every path.
+func (t TTY) ask(ctx context.Context, label string, secret bool) (string, error) {
 	f, err := t.open()
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	if secret {
+		restore, err := echoOff(f)
+		if err != nil {
+			return "", fmt.Errorf("turn off echo on the terminal: %w", err)
+		}
+		defer restore()
+	}
 	fmt.Fprint(f, label)
 	type result struct {
 		s   string
@@ -64,13 +83,25 @@ func (t TTY) ask(ctx context.Context, label string, read func(*os.File) (string,
 	}
 	done := make(chan result, 1)
 	go func() {
-		s, err := read(f)
-		done <- result{s, err}
+		s, err := bufio.NewReader(f).ReadString('\n')
+		if err != nil && s == "" {
+			done <- result{"", err}
+			return
+		}
+		done <- result{strings.TrimRight(s, "\r\n"), nil}
 	}()
 	select {
 	case r := <-done:
+		if secret {
+			fmt.Fprintln(f) // the newline was not echoed
+		}
 		return r.s, r.err
 	case <-ctx.Done():
+		if f.SetReadDeadline(time.Now()) == nil {
+			<-done // the reader returns os.ErrDeadlineExceeded
+		}
+		// Without deadlines (a terminal the poller cannot watch) the reader
+		// stays blocked until a line comes, but echo is still restored.
 		fmt.Fprintln(f)
 		return "", ctx.Err()
 	}
@@ -78,22 +109,12 @@ func (t TTY) ask(ctx context.Context, label string, read func(*os.File) (string,
 
 // Secret implements Prompter.
 func (t TTY) Secret(ctx context.Context, label string) (string, error) {
-	return t.ask(ctx, label, func(f *os.File) (string, error) {
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(f)
-		return string(b), err
-	})
+	return t.ask(ctx, label, true)
 }
 
 // Line implements Prompter.
 func (t TTY) Line(ctx context.Context, label string) (string, error) {
-	return t.ask(ctx, label, func(f *os.File) (string, error) {
-		s, err := bufio.NewReader(f).ReadString('\n')
-		if err != nil && s == "" {
-			return "", err
-		}
-		return strings.TrimRight(s, "\r\n"), nil
-	})
+	return t.ask(ctx, label, false)
 }
 
 // Confirm implements Prompter.
