@@ -14,6 +14,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -101,14 +102,7 @@ func TestHelpGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
-	path := filepath.Join("testdata", "help.golden")
-	if *update {
-		_ = os.WriteFile(path, []byte(out), 0o644)
-	}
-	want, _ := os.ReadFile(path)
-	if out != string(want) {
-		t.Errorf("--help differs from %s (go test -update to accept):\n%s", path, out)
-	}
+	testenv.Golden(t, "help.golden", out, *update)
 }
 
 func TestPrintError(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/store/vault"
+	"github.com/sesamehq/sesame/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -236,15 +237,7 @@ func TestHealthy(t *testing.T) {
 	if err := Run(t.Context(), &Options{IO: ios, Env: func() (*Env, error) { return e, nil }}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	path := filepath.Join("testdata", "healthy.golden")
-	if *update {
-		must(t, os.WriteFile(path, out.Bytes(), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	must(t, err)
-	if out.String() != string(want) {
-		t.Errorf("output differs from %s (go test -update to accept):\n%s", path, out)
-	}
+	testenv.Golden(t, "healthy.golden", out.String(), *update)
 	if errOut.Len() != 0 {
 		t.Errorf("stderr = %q", errOut)
 	}

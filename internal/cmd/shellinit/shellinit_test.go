@@ -3,15 +3,14 @@ package shellinit
 import (
 	"context"
 	"flag"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -27,22 +26,7 @@ func TestScriptsGolden(t *testing.T) {
 			if err := Run(context.Background(), &Options{IO: ios, Shell: shell}); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", shell+".golden")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if out.String() != string(want) {
-				t.Errorf("%s differs (go test -update to accept):\n%s", path, out)
-			}
+			testenv.Golden(t, shell+".golden", out.String(), *update)
 			if !strings.Contains(out.String(), "use --shell "+shell) {
 				t.Errorf("the %s function does not pass --shell %s", shell, shell)
 			}
@@ -57,10 +41,7 @@ func TestScriptsParse(t *testing.T) {
 	for _, c := range []struct{ shell, bin string }{{credfmt.Bash, "bash"}, {credfmt.Zsh, "zsh"}, {credfmt.Fish, "fish"}} {
 		t.Run(c.shell, func(t *testing.T) {
 			t.Parallel()
-			path, err := exec.LookPath(c.bin)
-			if err != nil {
-				t.Skipf("skipping: %s is not installed", c.bin)
-			}
+			path := testenv.NeedCommand(t, c.bin, "install it with apt-get install -y "+c.bin)
 			code, _ := Script(c.shell)
 			cmd := exec.CommandContext(t.Context(), path, "-n")
 			cmd.Stdin = strings.NewReader(code)
