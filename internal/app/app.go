@@ -40,6 +40,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmd/whoami"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/mfa"
@@ -73,7 +74,9 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 		return backends.Open(ctx, name, backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger})
 	}
 	f.Picker = &picker.TTY{Store: f.Store, Now: f.Now, Color: ios.ColorEnabled, Getenv: f.Getenv}
-	f.Creds = func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) }
+	// The commands get the chain checked: errors with a next step, no
+	// malformed keys, --region applied (internal/credcheck).
+	f.Creds = credcheck.Checked(func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) })
 	f.SSO = func() (*sso.Client, error) { return newSSOClient(f) }
 	f.STS = func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
 		return newSTSClient(ctx, f, c, profile, region)

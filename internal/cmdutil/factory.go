@@ -64,8 +64,8 @@ type Factory struct {
 	IAM func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*iam.Client, error)
 	// SSOLoginOptions picks the sign-in flow and its terminal manners.
 	SSOLoginOptions func(deviceCode, noBrowser bool) sso.LoginOptions
-	// Creds gets a profile's credentials (the chain of internal/creds);
-	// nil where none is wired in.
+	// Creds gets a profile's credentials (the chain of internal/creds,
+	// wrapped in credcheck.Checked); nil where none is wired in.
 	Creds creds.Getter
 
 	storeOnce sync.Once

@@ -33,8 +33,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -179,7 +179,7 @@ instead, as sesame export --format json does.`,
 		},
 	}
 	fl := cmd.Flags()
-	export.AddRequestFlags(fl, &opts.Request)
+	credcheck.AddRequestFlags(fl, &opts.Request)
 	fl.BoolVarP(&opts.JSON, "json", "j", false, "print the credential_process document instead of running a command")
 	fl.BoolVar(&opts.ForceNest, "force-nest", false, "run even inside another sesame exec")
 	fl.StringVar(&opts.Server, "server", "", "serve auto-refreshing credentials on 127.0.0.1 instead of putting keys in the environment: ecs or imds")
@@ -216,7 +216,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	req := opts.Request
 	req.Profile = profile
-	res, err := export.Get(ctx, opts.Creds, req)
+	res, err := opts.Creds(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (o *Options) serve(ctx context.Context, req creds.Request, res creds.Result
 	}
 	refresh := req
 	refresh.MFAToken = "" // a code is good once: a refresh that needs one asks again
-	src := func(ctx context.Context) (creds.Result, error) { return export.Get(ctx, o.Creds, refresh) }
+	src := func(ctx context.Context) (creds.Result, error) { return o.Creds(ctx, refresh) }
 	serverOpts := []server.Option{server.WithCredentials(res), server.WithErrorLog(func(err error) {
 		o.IO.Warnf("cannot renew the credentials of profile %s: %v", req.Profile, err)
 		if hint := cmdutil.Hint(err); hint != "" {

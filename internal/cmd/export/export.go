@@ -5,9 +5,8 @@
 // (--format ini --write).
 //
 // Secrets go to stdout only, and not to a terminal unless --force is given.
-// The package also holds what the other commands that get credentials
-// (exec, whoami) share: the credential flags ([AddRequestFlags]) and
-// [Get], which runs the Getter and turns its errors into ones with hints.
+// The formats are those of internal/credfmt; the Getter is the checked
+// chain of internal/credcheck, which the Factory builds.
 package export
 
 import (
@@ -21,21 +20,21 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
-	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
 // Options are the inputs of `sesame export`.
 type Options struct {
 	IO *iostreams.IOStreams
-	// Creds gets the credentials.
+	// Creds gets the credentials: the Factory's chain, checked by
+	// credcheck.Checked.
 	Creds creds.Getter
 	// SelectProfile picks the profile from the argument (cli.md's order).
 	SelectProfile func(ctx context.Context, arg string) (string, error)
@@ -116,19 +115,10 @@ sesame refuses to print secrets to a terminal unless --force is given.`,
 	fl.BoolVar(&opts.Write, "write", false, "write the ini section into the shared credentials file instead of printing it")
 	fl.StringVar(&opts.As, "as", "", "section name for --format ini (default: the profile's name)")
 	fl.BoolVar(&opts.Force, "force", false, "print secrets even when stdout is a terminal")
-	AddRequestFlags(fl, &opts.Request)
+	credcheck.AddRequestFlags(fl, &opts.Request)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(credfmt.Formats, cobra.ShellCompDirectiveNoFileComp))
 	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
 	return cmd
-}
-
-// AddRequestFlags adds the flags that shape a credentials request:
-// --duration, --no-session, --region and --mfa-token.
-func AddRequestFlags(fl *pflag.FlagSet, req *creds.Request) {
-	fl.DurationVar(&req.Duration, "duration", 0, "session length, e.g. 1h or 8h (default: the profile's duration_seconds, else 1h)")
-	fl.BoolVar(&req.NoSession, "no-session", false, "use the stored long-term keys directly, without GetSessionToken")
-	fl.StringVar(&req.Region, "region", "", "region to use (default: the profile's)")
-	fl.StringVar(&req.MFAToken, "mfa-token", "", "the current MFA code, instead of being asked for it")
 }
 
 // Run prints or writes the credentials.
@@ -161,7 +151,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	req := opts.Request
 	req.Profile = profile
-	res, err := Get(ctx, opts.Creds, req)
+	res, err := opts.Creds(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -178,50 +168,6 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	return credfmt.Render(opts.IO.Out, opts.Format, res, section)
-}
-
-// Get runs the Getter for req and checks what it gives: an error gets a
-// hint when it has none, and credentials without keys, or with a key that
-// is not one printable word, are refused (they would corrupt every output
-// format). --region, when given, is the region of the result.
-func Get(ctx context.Context, g creds.Getter, req creds.Request) (creds.Result, error) {
-	if req.Duration < 0 {
-		return creds.Result{}, cmdutil.Usagef("--duration must be positive, not %v", req.Duration)
-	}
-	if g == nil {
-		return creds.Result{}, errors.New("this build of sesame has no credential chain")
-	}
-	res, err := g(ctx, req)
-	if err != nil {
-		return creds.Result{}, credsError(err, req.Profile)
-	}
-	if req.Region != "" {
-		res.Region = req.Region
-	}
-	for _, f := range []struct{ name, value string }{
-		{"access key id", res.AccessKeyID},
-		{"secret access key", res.SecretAccessKey},
-		{"session token", res.SessionToken},
-	} {
-		if (f.value == "" && f.name != "session token") || !store.OneWord(f.value) {
-			return creds.Result{}, cmdutil.WithHint(
-				fmt.Errorf("the credentials for profile %s have an empty or malformed %s", req.Profile, f.name),
-				fmt.Sprintf("check what profile %s's credential source returns (run: sesame list)", req.Profile))
-		}
-	}
-	return res, nil
-}
-
-// credsError gives an error from the credential chain a next step, when it
-// has none.
-func credsError(err error, profile string) error {
-	if cmdutil.Hint(err) != "" || errors.Is(err, context.Canceled) {
-		return err
-	}
-	if err = cmdutil.StoreError(err); cmdutil.Hint(err) != "" {
-		return err
-	}
-	return cmdutil.WithHint(err, fmt.Sprintf("check how profile %s gets credentials: sesame list; run again with --debug for details", profile))
 }
 
 // write updates section of the shared credentials file with res.

@@ -18,11 +18,10 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
-	"github.com/sesamehq/sesame/internal/mfa"
-	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/testenv"
 )
 
@@ -80,7 +79,7 @@ func newOpts(t *testing.T, g *fakeGetter) (*Options, *bytes.Buffer, *bytes.Buffe
 	ios, _, out, errOut := iostreams.Test()
 	return &Options{
 		IO:    ios,
-		Creds: g.get,
+		Creds: credcheck.Checked(g.get),
 		SelectProfile: func(_ context.Context, arg string) (string, error) {
 			if arg == "" {
 				return "dev", nil
@@ -253,55 +252,6 @@ func TestRequestAndRegion(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "AWS_REGION=ap-south-1\nAWS_DEFAULT_REGION=ap-south-1\n") {
 		t.Errorf("--region is not the region printed:\n%s", out)
-	}
-}
-
-func TestGetErrors(t *testing.T) {
-	t.Parallel()
-	secret := "wJalrXUtnFEMI/K7MDENG"
-	bad := func(mod func(*creds.Result)) creds.Result {
-		r := session
-		mod(&r)
-		return r
-	}
-	for _, tt := range []struct {
-		name     string
-		getter   creds.Getter
-		req      creds.Request
-		want     string
-		wantHint string
-		exit     int
-	}{
-		{name: "no getter", want: "no credential chain", exit: 1},
-		{name: "negative duration", getter: (&fakeGetter{res: session}).get, req: creds.Request{Duration: -time.Minute}, want: "--duration must be positive", exit: 2},
-		{name: "mfa error hint", getter: (&fakeGetter{err: fmt.Errorf("assume role: %w", &mfa.Error{Err: errors.New("no terminal"), Hint: "pass --mfa-token CODE"})}).get,
-			want: "assume role: no terminal", wantHint: "pass --mfa-token CODE", exit: 1},
-		{name: "hint kept", getter: (&fakeGetter{err: cmdutil.WithHint(errors.New("sso expired"), "run: sesame sso login")}).get,
-			want: "sso expired", wantHint: "run: sesame sso login", exit: 1},
-		{name: "store error hint", getter: (&fakeGetter{err: fmt.Errorf("read keys: %w", store.ErrLocked)}).get,
-			want: "read keys", wantHint: "unlock your keyring", exit: 1},
-		{name: "generic hint", getter: (&fakeGetter{err: errors.New("boom")}).get, req: creds.Request{Profile: "dev"},
-			want: "boom", wantHint: "check how profile dev gets credentials: sesame list", exit: 1},
-		{name: "empty key", getter: (&fakeGetter{res: bad(func(r *creds.Result) { r.AccessKeyID = "" })}).get,
-			want: "empty or malformed access key id", wantHint: "sesame list", exit: 1},
-		{name: "newline in secret", getter: (&fakeGetter{res: bad(func(r *creds.Result) { r.SecretAccessKey = secret + "\nX=1" })}).get,
-			want: "malformed secret access key", exit: 1},
-		{name: "space in token", getter: (&fakeGetter{res: bad(func(r *creds.Result) { r.SessionToken = "a b" })}).get,
-			want: "malformed session token", exit: 1},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := Get(context.Background(), tt.getter, tt.req)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || cmdutil.ExitCode(err) != tt.exit {
-				t.Fatalf("error = %v (exit %d), want %q (exit %d)", err, cmdutil.ExitCode(err), tt.want, tt.exit)
-			}
-			if !strings.Contains(cmdutil.Hint(err), tt.wantHint) {
-				t.Errorf("hint = %q, want %q", cmdutil.Hint(err), tt.wantHint)
-			}
-			if strings.Contains(err.Error()+cmdutil.Hint(err), secret) {
-				t.Error("a secret is in the error")
-			}
-		})
 	}
 }
 

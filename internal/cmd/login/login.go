@@ -57,7 +57,6 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/browser"
-	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -222,7 +221,7 @@ func Run(ctx context.Context, opts *Options) error {
 		// accepts the session duration.
 		req.DirectRole = opts.Duration > 0
 	}
-	res, err := export.Get(ctx, opts.Creds, req)
+	res, err := opts.Creds(ctx, req)
 	if err != nil {
 		return err
 	}

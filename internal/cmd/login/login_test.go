@@ -22,6 +22,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/fakeaws"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -160,7 +161,7 @@ func newFixture(t *testing.T, source awsconfig.Source, res creds.Result) *fixtur
 	fx := &fixture{getter: &fakeGetter{res: res}, sts: &fakeSTS{}, browser: &fakeBrowser{}, fed: fed, fedURL: srv.URL + fakeaws.FederationPath}
 	fx.opts = &Options{
 		IO:    ios,
-		Creds: fx.getter.get,
+		Creds: credcheck.Checked(fx.getter.get),
 		SelectProfile: func(_ context.Context, arg string) (string, error) {
 			if arg == "" {
 				return "dev", nil

@@ -33,8 +33,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -187,7 +187,7 @@ only recognises use as the first word.`,
 	fl.BoolVar(&opts.Unset, "unset", false, "switch back: remove AWS_PROFILE, the credential variables and the region sesame use set")
 	fl.BoolVar(&opts.Keys, "keys", false, "put temporary credentials in the environment instead of AWS_PROFILE")
 	fl.BoolVar(&opts.Force, "force", false, "with --keys, print the credentials even when stdout is a terminal")
-	export.AddRequestFlags(fl, &opts.Request)
+	credcheck.AddRequestFlags(fl, &opts.Request)
 	fl.StringVar(&opts.Shell, "shell", "", "the shell to print code for (set by the function of sesame shell-init)")
 	_ = fl.MarkHidden("shell")
 	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(credfmt.Shells, cobra.ShellCompDirectiveNoFileComp))
@@ -344,7 +344,7 @@ func withRegion(opts *Options, set []credfmt.Var, region string) ([]credfmt.Var,
 func useKeys(ctx context.Context, opts *Options, format, profile string) error {
 	req := opts.Request
 	req.Profile = profile
-	res, err := export.Get(ctx, opts.Creds, req)
+	res, err := opts.Creds(ctx, req)
 	if err != nil {
 		return err
 	}

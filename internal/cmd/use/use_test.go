@@ -16,6 +16,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
@@ -354,7 +355,7 @@ func newOpts(t *testing.T, shell string, env map[string]string, g *fakeGetter) (
 			}
 			return arg, nil
 		},
-		Creds:   g.get,
+		Creds:   credcheck.Checked(g.get),
 		Getenv:  func(k string) string { return env[k] },
 		HomeDir: func() (string, error) { return filepath.Dir(filepath.Dir(paths.Config)), nil },
 		Now:     func() time.Time { return time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC) },

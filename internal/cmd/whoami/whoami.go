@@ -16,7 +16,6 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
-	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
@@ -105,7 +104,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := export.Get(ctx, opts.Creds, creds.Request{Profile: profile})
+	res, err := opts.Creds(ctx, creds.Request{Profile: profile})
 	if err != nil {
 		return err
 	}
