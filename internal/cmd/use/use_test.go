@@ -127,15 +127,11 @@ func TestPlan(t *testing.T) {
 		{profile: "proc"},
 		{profile: "web"},
 		{profile: "taken", err: "already has one that sesame use did not write"},
-		{profile: "credtaken", err: "has a [sesame-credtaken] section"},
 		{profile: "broken", err: "profile broken cannot be used"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {
 			t.Parallel()
-			if tt.profile == "credtaken" {
-				t.Skip("covered by TestPlanCredentialsSection")
-			}
 			p, err := plan(cfg, tt.profile, "sesame export --format json -- "+tt.profile)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
