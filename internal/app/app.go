@@ -35,7 +35,6 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/rotate"
 	"github.com/sesamehq/sesame/internal/cmd/shellinit"
-	ssocmd "github.com/sesamehq/sesame/internal/cmd/sso"
 	"github.com/sesamehq/sesame/internal/cmd/use"
 	"github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmd/whoami"
@@ -203,7 +202,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		remove.NewCmdRemove(f, nil),
 		rotate.NewCmdRotate(f, nil),
 		shellinit.NewCmdShellInit(f, nil),
-		ssocmd.NewCmdSSO(f),
+		newCmdSSO(f),
 		use.NewCmdUse(f, nil),
 		version.NewCmdVersion(f, nil),
 		whoami.NewCmdWhoami(f, nil),

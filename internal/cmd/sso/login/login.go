@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/sso/shared"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
@@ -24,7 +23,7 @@ type Options struct {
 	// Now is the clock.
 	Now          func() time.Time
 	LoginOptions func(deviceCode, noBrowser bool) sso.LoginOptions
-	// Sessions picks the sessions from the flags (shared.Sessions).
+	// Sessions picks the sessions from the flags (sso.PickSessions).
 	Sessions func(cfg *awsconfig.Config, getenv func(string) string, session, profile string, all bool) ([]sso.Session, error)
 
 	Session    string
@@ -37,7 +36,7 @@ type Options struct {
 
 // NewCmdLogin builds the command; runF replaces the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Now: f.Now, LoginOptions: f.SSOLoginOptions, Sessions: shared.Sessions}
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Now: f.Now, LoginOptions: f.SSOLoginOptions, Sessions: sso.PickSessions}
 	cmd := &cobra.Command{
 		Use:   "login [--sso-session NAME | --profile P | --all]",
 		Short: "Sign in to IAM Identity Center",

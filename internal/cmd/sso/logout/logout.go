@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/sso/shared"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
@@ -30,7 +29,7 @@ type Options struct {
 
 // NewCmdLogout builds the command; runF replaces the run function in tests.
 func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Store: f.Store, Sessions: shared.Sessions}
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Store: f.Store, Sessions: sso.PickSessions}
 	cmd := &cobra.Command{
 		Use:   "logout [--sso-session NAME | --all]",
 		Short: "Sign out of IAM Identity Center and forget the sign-in",

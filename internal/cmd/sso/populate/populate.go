@@ -26,7 +26,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/sso/shared"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
@@ -45,7 +44,7 @@ type Options struct {
 	Store  func(context.Context) (*store.Store, error)
 	Now    func() time.Time
 	Logger *slog.Logger
-	// Sessions picks the session from the flags (shared.Sessions).
+	// Sessions picks the session from the flags (sso.PickSessions).
 	Sessions func(cfg *awsconfig.Config, getenv func(string) string, session, profile string, all bool) ([]sso.Session, error)
 	// Lister, when set, adjusts the sso.Lister before it runs (tests set its
 	// rate and clock).
@@ -63,7 +62,7 @@ type Options struct {
 // tests.
 func NewCmdPopulate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Config: f.Config, Client: f.SSO, Store: f.Store, Now: f.Now,
-		Logger: f.Logger, Sessions: shared.Sessions}
+		Logger: f.Logger, Sessions: sso.PickSessions}
 	cmd := &cobra.Command{
 		Use:   "populate [--sso-session NAME] [--template T] [--region R] [--dry-run] [--prune] [--refresh]",
 		Short: "Write a profile for every account and role of a sign-in",

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmd/sso/shared"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
@@ -99,7 +98,7 @@ func (e *env) run(set func(*Options)) error {
 		},
 		Store:    func(context.Context) (*store.Store, error) { return e.st, nil },
 		Now:      func() time.Time { return e.now },
-		Sessions: shared.Sessions,
+		Sessions: sso.PickSessions,
 		Lister:   func(l *sso.Lister) { l.Sleep = (&noSleep{}).Sleep },
 		Session:  "corp",
 		Template: DefaultTemplate,

@@ -1,6 +1,4 @@
-// Package sso is the `sesame sso` command group: sign-in to IAM Identity
-// Center and what builds on it.
-package sso
+package app
 
 import (
 	"github.com/spf13/cobra"
@@ -11,8 +9,10 @@ import (
 	"github.com/sesamehq/sesame/internal/cmdutil"
 )
 
-// NewCmdSSO builds `sesame sso`.
-func NewCmdSSO(f *cmdutil.Factory) *cobra.Command {
+// newCmdSSO builds the `sesame sso` command group: sign-in to IAM Identity
+// Center and what builds on it. The group lives here, not in a package of
+// its own under internal/cmd, so that no command package imports another.
+func newCmdSSO(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sso <command>",
 		Short: "Sign in to IAM Identity Center (AWS SSO)",
