@@ -493,6 +493,18 @@ func TestLongTermKeys(t *testing.T) {
 	}
 }
 
+// waitCounter counts the calls of Done: a request waiting for the running
+// fetch selects on its context's Done.
+type waitCounter struct {
+	context.Context
+	n *atomic.Int32
+}
+
+func (c waitCounter) Done() <-chan struct{} {
+	c.n.Add(1)
+	return c.Context.Done()
+}
+
 // TestOneFetchAtATime: parallel clients make one source call; a client
 // that gives up does not abort the fetch, whose result the next client
 // gets without another call.
@@ -522,14 +534,30 @@ func TestOneFetchAtATime(t *testing.T) {
 		t.Fatal("the client that gave up got credentials")
 	}
 
+	// The fetch is released only once all 20 callers wait on it, so that
+	// one source call for them proves they were coalesced.
+	var waiting atomic.Int32
+	wctx := waitCounter{Context: t.Context(), n: &waiting}
 	var wg sync.WaitGroup
 	codes := make(chan int, 20)
 	for range 20 {
 		wg.Go(func() {
-			codes <- do(t, e, http.MethodGet, e.URL(), map[string]string{"Authorization": e.Token()}).StatusCode
+			r := httptest.NewRequestWithContext(wctx, http.MethodGet, e.URL(), nil)
+			r.Host = goodHost
+			r.Header.Set("Authorization", e.Token())
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, r)
+			codes <- w.Code
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for waiting.Load() < 20 {
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatalf("only %d of 20 callers wait on the running fetch", waiting.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	close(release)
 	wg.Wait()
 	close(codes)
