@@ -26,6 +26,7 @@ var now = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 type call struct {
 	op       string
 	key      string // access key id it was signed with
+	region   string // the region of the client
 	role     string
 	duration int32
 	serial   string
@@ -34,7 +35,9 @@ type call struct {
 	tags     string
 }
 
-// fakeSTS answers every call with fresh credentials and records it.
+// fakeSTS answers every call with fresh credentials and records it. Like
+// STS, it needs a region, and it refuses a role chained from a role's
+// credentials for more than an hour.
 type fakeSTS struct {
 	mu    sync.Mutex
 	calls []call
@@ -51,6 +54,15 @@ func (f *fakeSTS) record(ctx context.Context, c call, creds aws.CredentialsProvi
 		}
 		c.key = got.AccessKeyID
 	}
+	if c.region == "" {
+		// What the SDK says for a client without a region.
+		return nil, errors.New("operation error STS: " + c.op + ", failed to resolve service endpoint, an AWS region is required, but was not found")
+	}
+	// The fake's role credentials are ASIAASS...: AssumeRole signed with
+	// them is role chaining, limited to one hour.
+	if c.op == "AssumeRole" && strings.HasPrefix(c.key, "ASIAASS") && d > 3600 {
+		return nil, &fakeAPIError{code: "ValidationError", msg: "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."}
+	}
 	time.Sleep(f.delay)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -64,12 +76,13 @@ func (f *fakeSTS) record(ctx context.Context, c call, creds aws.CredentialsProvi
 }
 
 type fakeClient struct {
-	f     *fakeSTS
-	creds aws.CredentialsProvider
+	f      *fakeSTS
+	creds  aws.CredentialsProvider
+	region string
 }
 
 func (c fakeClient) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, _ ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
-	cr, err := c.f.record(ctx, call{op: "GetSessionToken", duration: aws.ToInt32(in.DurationSeconds), serial: aws.ToString(in.SerialNumber), code: aws.ToString(in.TokenCode)}, c.creds, aws.ToInt32(in.DurationSeconds))
+	cr, err := c.f.record(ctx, call{op: "GetSessionToken", region: c.region, duration: aws.ToInt32(in.DurationSeconds), serial: aws.ToString(in.SerialNumber), code: aws.ToString(in.TokenCode)}, c.creds, aws.ToInt32(in.DurationSeconds))
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +94,7 @@ func (c fakeClient) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ .
 	for _, t := range in.Tags {
 		tags = append(tags, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
 	}
-	cr, err := c.f.record(ctx, call{op: "AssumeRole", role: aws.ToString(in.RoleArn), duration: aws.ToInt32(in.DurationSeconds), serial: aws.ToString(in.SerialNumber),
+	cr, err := c.f.record(ctx, call{op: "AssumeRole", region: c.region, role: aws.ToString(in.RoleArn), duration: aws.ToInt32(in.DurationSeconds), serial: aws.ToString(in.SerialNumber),
 		code: aws.ToString(in.TokenCode), extID: aws.ToString(in.ExternalId), tags: strings.Join(tags, ",")}, c.creds, aws.ToInt32(in.DurationSeconds))
 	if err != nil {
 		return nil, err
@@ -90,7 +103,7 @@ func (c fakeClient) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ .
 }
 
 func (c fakeClient) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, _ ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
-	cr, err := c.f.record(ctx, call{op: "AssumeRoleWithWebIdentity", role: aws.ToString(in.RoleArn), duration: aws.ToInt32(in.DurationSeconds), code: aws.ToString(in.WebIdentityToken)}, nil, aws.ToInt32(in.DurationSeconds))
+	cr, err := c.f.record(ctx, call{op: "AssumeRoleWithWebIdentity", region: c.region, role: aws.ToString(in.RoleArn), duration: aws.ToInt32(in.DurationSeconds), code: aws.ToString(in.WebIdentityToken)}, nil, aws.ToInt32(in.DurationSeconds))
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +197,7 @@ func newHarness(t *testing.T) *harness {
 	h.b = &Builder{
 		Config: cfg, Store: func(context.Context) (*store.Store, error) { return st, nil },
 		NewSTS: func(ctx context.Context, creds aws.CredentialsProvider, profile, region string) (STSClient, error) {
-			return fakeClient{f: h.sts, creds: creds}, nil
+			return fakeClient{f: h.sts, creds: creds, region: region}, nil
 		},
 		MFA: func(ctx context.Context, serial string) (string, error) {
 			h.mu.Lock()
@@ -276,6 +289,68 @@ func TestChains(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSTSRegion: STS is called in the profile's region, --region's when
+// given, else us-east-1, at every hop of a chain.
+func TestSTSRegion(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		req  Request
+		want string
+	}{
+		{Request{Profile: "base"}, "eu-west-1"},
+		{Request{Profile: "admin"}, "us-east-1"},
+		{Request{Profile: "deep"}, "us-east-1"},
+		{Request{Profile: "deep", Region: "ap-south-1"}, "ap-south-1"},
+		{Request{Profile: "web", Region: "ca-central-1"}, "ca-central-1"},
+	} {
+		h := newHarness(t)
+		if _, err := h.b.Get(context.Background(), tt.req); err != nil {
+			t.Fatalf("%+v: %v", tt.req, err)
+		}
+		if len(h.sts.calls) == 0 {
+			t.Fatalf("%+v: no STS call", tt.req)
+		}
+		for _, c := range h.sts.calls {
+			if c.region != tt.want {
+				t.Errorf("%+v: %s in %q, want %q", tt.req, c.op, c.region, tt.want)
+			}
+		}
+	}
+}
+
+// TestFakeSTSRefusesLongChainedRole checks the fake itself: a role
+// assumed with a role's credentials for more than an hour is refused, as
+// STS does, so the clamping tested in TestChains is needed.
+func TestFakeSTSRefusesLongChainedRole(t *testing.T) {
+	t.Parallel()
+	f := &fakeSTS{}
+	role := fakeClient{f: f, creds: credentials("AKIAKEYS"), region: "us-east-1"}
+	out, err := role.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/a"), DurationSeconds: aws.Int32(7200)})
+	if err != nil {
+		t.Fatalf("AssumeRole from keys for 2h: %v", err)
+	}
+	chained := fakeClient{f: f, region: "us-east-1", creds: credentials(aws.ToString(out.Credentials.AccessKeyId))}
+	_, err = chained.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/b"), DurationSeconds: aws.Int32(3601)})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationError" {
+		t.Fatalf("chained AssumeRole for 3601s = %v, want a ValidationError", err)
+	}
+	if _, err := chained.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/b"), DurationSeconds: aws.Int32(3600)}); err != nil {
+		t.Fatalf("chained AssumeRole for 1h: %v", err)
+	}
+	noRegion := fakeClient{f: f, creds: role.creds}
+	if _, err := noRegion.GetSessionToken(context.Background(), &sts.GetSessionTokenInput{}); err == nil {
+		t.Fatal("a call without a region succeeded")
+	}
+}
+
+// credentials is a provider of the access key id; the fake reads only that.
+func credentials(id string) aws.CredentialsProvider {
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: id, SecretAccessKey: "s"}, nil
+	})
 }
 
 func TestRoleParametersSent(t *testing.T) {
