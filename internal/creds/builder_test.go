@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +44,10 @@ type fakeSTS struct {
 	calls []call
 	err   error
 	n     int
-	delay time.Duration
+	// hold, when set, makes every call wait until it is closed; each
+	// call first sends on held, when set.
+	hold chan struct{}
+	held chan struct{}
 }
 
 func (f *fakeSTS) record(ctx context.Context, c call, creds aws.CredentialsProvider, d int32) (*ststypes.Credentials, error) {
@@ -63,7 +67,12 @@ func (f *fakeSTS) record(ctx context.Context, c call, creds aws.CredentialsProvi
 	if c.op == "AssumeRole" && strings.HasPrefix(c.key, "ASIAASS") && d > 3600 {
 		return nil, &fakeAPIError{code: "ValidationError", msg: "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."}
 	}
-	time.Sleep(f.delay)
+	if f.held != nil {
+		f.held <- struct{}{}
+	}
+	if f.hold != nil {
+		<-f.hold
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, c)
@@ -384,7 +393,10 @@ func TestOneMFASessionServesTwoRoles(t *testing.T) {
 func TestParallelColdRequestsMakeOneCall(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.sts.delay = 50 * time.Millisecond
+	// The first STS call is held until all 20 requests are inside Get, so
+	// that they overlap; then 2 calls and 1 prompt in all prove they were
+	// coalesced.
+	h.sts.hold, h.sts.held = make(chan struct{}), make(chan struct{}, 100)
 	var wg sync.WaitGroup
 	keys := make([]string, 20)
 	errs := make([]error, 20)
@@ -396,6 +408,16 @@ func TestParallelColdRequestsMakeOneCall(t *testing.T) {
 			keys[i], errs[i] = res.AccessKeyID, err
 		}()
 	}
+	<-h.sts.held
+	deadline := time.Now().Add(10 * time.Second)
+	for inGet() < 20 {
+		if time.Now().After(deadline) {
+			close(h.sts.hold)
+			t.Fatalf("only %d of 20 requests are in Builder.Get while the first STS call runs", inGet())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(h.sts.hold)
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
@@ -408,6 +430,20 @@ func TestParallelColdRequestsMakeOneCall(t *testing.T) {
 	if len(h.sts.calls) != 2 || len(h.mfa) != 1 {
 		t.Errorf("20 parallel requests made %d STS calls (%s) and %d MFA prompts; want 2 and 1", len(h.sts.calls), h.ops(), len(h.mfa))
 	}
+}
+
+// inGet counts the goroutines of TestParallelColdRequestsMakeOneCall
+// inside Builder.Get, from their stacks.
+func inGet() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if strings.Contains(g, "creds.(*Builder).Get(") && strings.Contains(g, "created by github.com/sesamehq/sesame/internal/creds.TestParallelColdRequestsMakeOneCall") {
+			n++
+		}
+	}
+	return n
 }
 
 func TestExpiringSessionIsRefreshed(t *testing.T) {
