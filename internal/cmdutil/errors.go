@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -20,8 +21,9 @@ const (
 )
 
 // ErrCanceled is returned when the person at the terminal cancels a picker
-// or prompt; it maps to exit status 130.
-var ErrCanceled = errors.New("canceled")
+// or prompt; it maps to exit status 130. It is prompt's error, so that
+// packages below cmdutil (picker) can return it.
+var ErrCanceled = prompt.ErrCanceled
 
 // UsageError is a command line that cannot be run as written (exit 2).
 type UsageError struct{ Err error }

@@ -15,7 +15,6 @@ import (
 	"github.com/sahilm/fuzzy"
 	"golang.org/x/term"
 
-	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/safetext"
 )
@@ -42,7 +41,7 @@ type Choice struct {
 // path ("" is /dev/tty) and returns the index of the chosen row: typing
 // filters at once (there is no filter mode to enter), Up/Down (also
 // Ctrl-P/Ctrl-N, Tab/Shift-Tab) move, PgUp/PgDn page, Enter chooses, Esc
-// or Ctrl-C cancel (cmdutil.ErrCanceled). The list is erased when it ends.
+// or Ctrl-C cancel (prompt.ErrCanceled). The list is erased when it ends.
 // color reports whether styling may be used (nil: yes). No terminal is
 // prompt.ErrNoTerminal.
 func Choose(ctx context.Context, path string, color func() bool, ch Choice) (int, error) {
@@ -71,7 +70,7 @@ func Choose(ctx context.Context, path string, color func() bool, ch Choice) (int
 	final, err := prog.Run()
 	switch {
 	case errors.Is(err, tea.ErrInterrupted):
-		return 0, cmdutil.ErrCanceled
+		return 0, prompt.ErrCanceled
 	case ctx.Err() != nil:
 		return 0, ctx.Err()
 	case err != nil:
@@ -79,7 +78,7 @@ func Choose(ctx context.Context, path string, color func() bool, ch Choice) (int
 	}
 	m := final.(listModel)
 	if m.canceled || m.chosen < 0 {
-		return 0, cmdutil.ErrCanceled
+		return 0, prompt.ErrCanceled
 	}
 	if ch.Title != "" {
 		fmt.Fprintf(tty, "%s: %s\n", m.choice.Title, strings.Join(nonEmpty(m.choice.Rows[m.chosen]), "  "))

@@ -1,12 +1,12 @@
 // Package picker lets a person choose a profile on the terminal: a fuzzy,
 // filterable list of every profile with its account, role, credential
-// source and cached session. It implements cmdutil.Picker.
+// source and cached session. It implements cmdutil.Picker (app assigns it to the Factory).
 //
 // The list is drawn on and read from the controlling terminal (/dev/tty),
 // never stdin or stdout, so that it works while stdout carries data, as in
 // eval "$(sesame export --format sh)". Typing filters the list (fuzzy, on
 // the name, account id and role name); Up/Down move, Enter chooses, Esc or
-// Ctrl-C cancels, which returns cmdutil.ErrCanceled (exit status 130). The
+// Ctrl-C cancels, which returns prompt.ErrCanceled (exit status 130). The
 // list is erased when the picker ends.
 //
 // Choose is the same list for any table (sesame configure sso picks
@@ -24,12 +24,9 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/store"
 )
-
-var _ cmdutil.Picker = (*TTY)(nil)
 
 // TTY is the picker on the controlling terminal.
 type TTY struct {
@@ -50,7 +47,7 @@ type TTY struct {
 }
 
 // PickProfile shows the profiles of cfg and returns the chosen one's name.
-// Cancelling returns cmdutil.ErrCanceled; no terminal, an error that says
+// Cancelling returns prompt.ErrCanceled; no terminal, an error that says
 // so; the end of ctx, its error.
 func (p *TTY) PickProfile(ctx context.Context, cfg *awsconfig.Config) (string, error) {
 	if len(cfg.ProfileNames()) == 0 {
