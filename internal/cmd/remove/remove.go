@@ -75,7 +75,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return cmdutil.StoreError(err)
 	}
 	cfg, _ := opts.Config() // with a broken config, only the profile's own sessions go
-	n, err := cmdutil.ClearSessionsOf(ctx, st, cfg, opts.Profile)
+	n, err := st.ClearSessionsOf(ctx, cfg, opts.Profile)
 	if err != nil {
 		return cmdutil.StoreError(fmt.Errorf("deleted the key pair, but cannot clear cached sessions: %w", err))
 	}

@@ -1,17 +1,17 @@
-package cmdutil
+package store
 
 import (
 	"context"
 	"slices"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/store"
 )
 
 // ClearSessionsOf deletes the cached sessions of profile and of every
-// profile whose source_profile chain goes through it: they were all made
-// from its keys, which have just changed or gone.
-func ClearSessionsOf(ctx context.Context, st *store.Store, cfg *awsconfig.Config, profile string) (int, error) {
+// profile of cfg whose source_profile chain goes through it: they were all
+// made from its keys, which have just changed or gone. A nil cfg clears
+// profile's sessions only.
+func (s *Store) ClearSessionsOf(ctx context.Context, cfg *awsconfig.Config, profile string) (int, error) {
 	profiles := []string{profile}
 	if cfg != nil {
 		for _, name := range cfg.ProfileNames() {
@@ -20,5 +20,5 @@ func ClearSessionsOf(ctx context.Context, st *store.Store, cfg *awsconfig.Config
 			}
 		}
 	}
-	return st.ClearProfiles(ctx, profiles)
+	return s.ClearProfiles(ctx, profiles)
 }
