@@ -23,10 +23,10 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmd/add"
-	"github.com/sesamehq/sesame/internal/cmd/clear"
+	"github.com/sesamehq/sesame/internal/cmd/clearcmd"
 	"github.com/sesamehq/sesame/internal/cmd/configure"
 	"github.com/sesamehq/sesame/internal/cmd/doctor"
-	execcmd "github.com/sesamehq/sesame/internal/cmd/exec"
+	"github.com/sesamehq/sesame/internal/cmd/execcmd"
 	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmd/list"
 	"github.com/sesamehq/sesame/internal/cmd/lock"
@@ -190,7 +190,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 
 	root.AddCommand(
 		add.NewCmdAdd(f, nil),
-		clear.NewCmdClear(f, nil),
+		clearcmd.NewCmdClear(f, nil),
 		configure.NewCmdConfigure(f),
 		doctor.NewCmdDoctor(f, nil),
 		execcmd.NewCmdExec(f, nil),

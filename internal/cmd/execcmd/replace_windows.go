@@ -1,6 +1,6 @@
 //go:build windows
 
-package exec
+package execcmd
 
 import (
 	"context"

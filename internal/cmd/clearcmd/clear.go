@@ -1,5 +1,5 @@
-// Package clear implements `sesame clear`: delete cached sessions.
-package clear
+// Package clearcmd implements `sesame clear`: delete cached sessions.
+package clearcmd
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-// Package exec implements `sesame exec`: run a command with a profile's
+// Package execcmd implements `sesame exec`: run a command with a profile's
 // temporary credentials in its environment, exiting with its exit status.
 //
 // The child's environment is the parent's without any AWS credentials,
@@ -17,7 +17,7 @@
 // points the child at it (see [ServerEnviron]). sesame then stays alive:
 // it runs the command with [RunChild], stops the server when the command
 // ends and exits with its status.
-package exec
+package execcmd
 
 import (
 	"context"
