@@ -75,7 +75,7 @@ func (b *Builder) notice(format string, args ...any) {
 
 // Get builds the provider for req and retrieves the credentials.
 func (b *Builder) Get(ctx context.Context, req Request) (Result, error) {
-	n, region, err := b.build0(req)
+	n, region, err := b.buildRequest(req)
 	if err != nil {
 		return Result{}, err
 	}
@@ -100,11 +100,13 @@ type node struct {
 
 // Build returns the provider for req and the region it works in.
 func (b *Builder) Build(req Request) (aws.CredentialsProvider, string, error) {
-	n, region, err := b.build0(req)
+	n, region, err := b.buildRequest(req)
 	return n.p, region, err
 }
 
-func (b *Builder) build0(req Request) (node, string, error) {
+// buildRequest resolves req.Profile, checks req.Duration, picks the region
+// and builds the chain of providers for the profile.
+func (b *Builder) buildRequest(req Request) (node, string, error) {
 	r, err := b.Config.Resolve(req.Profile)
 	if err != nil {
 		return node{}, "", err

@@ -359,7 +359,7 @@ type rotation struct {
 func (r *rotation) run(ctx context.Context) error {
 	profile := r.opts.Profile
 	var err error
-	if r.oldClients, err = r.opts.NewClients(ctx, creds(r.old), profile, r.region); err != nil {
+	if r.oldClients, err = r.opts.NewClients(ctx, keyPairCredentials(r.old), profile, r.region); err != nil {
 		return err
 	}
 	// 1. Who the key belongs to.
@@ -432,7 +432,7 @@ func (r *rotation) run(ctx context.Context) error {
 	var newClients Clients
 	err = ctx.Err()
 	if err == nil {
-		newClients, err = r.opts.NewClients(ctx, creds(r.newKey), profile, r.region)
+		newClients, err = r.opts.NewClients(ctx, keyPairCredentials(r.newKey), profile, r.region)
 	}
 	if err == nil {
 		err = r.verify(ctx, newClients.STS)
@@ -748,6 +748,7 @@ func iamUser(arn string) (string, bool) {
 	return name, name != ""
 }
 
-func creds(kp store.KeyPair) aws.Credentials {
+// keyPairCredentials is kp as the SDK's credentials.
+func keyPairCredentials(kp store.KeyPair) aws.Credentials {
 	return aws.Credentials{AccessKeyID: kp.AccessKeyID, SecretAccessKey: kp.SecretAccessKey, Source: "sesame"}
 }
