@@ -251,7 +251,7 @@ func PrintError(w io.Writer, err error) {
 		fmt.Fprintf(w, "sesame: %s\n", safetext.Escape(line))
 	}
 	var ue *cmdutil.UsageError
-	hint := cmdutil.Hint(err)
+	hint := cmdutil.ErrorHint(err)
 	if hint == "" && errors.As(err, &ue) {
 		hint = "run: sesame --help"
 	}

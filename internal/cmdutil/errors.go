@@ -107,18 +107,43 @@ func ConfigError(err error) error {
 	return WithHint(err, "check the file's permissions, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere")
 }
 
-// StoreError adds the next step to an error from the secret store.
+// StoreHint is the next step for an error of the secret store: one that
+// wraps store.ErrWrongPassphrase, store.ErrLocked or store.ErrUnavailable.
+// It is "" for any other error. This is the one place these hints are
+// written: PrintError adds it under a store error that has no hint of its
+// own (ErrorHint), so commands return store errors as they are.
+func StoreHint(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, store.ErrWrongPassphrase):
+		return "check SESAME_FILE_PASSPHRASE or SESAME_FILE_PASSPHRASE_COMMAND, or type it again"
+	case errors.Is(err, store.ErrLocked):
+		return "unlock your keyring (log in to the desktop session), or choose another backend with --backend or SESAME_BACKEND"
+	case errors.Is(err, store.ErrUnavailable):
+		return "choose a backend that works here: --backend file (or SESAME_BACKEND=file, or pass)"
+	}
+	return ""
+}
+
+// ErrorHint is the hint shown under err: its own (Hint), else the secret
+// store's (StoreHint), else "".
+func ErrorHint(err error) string {
+	if h := Hint(err); h != "" {
+		return h
+	}
+	return StoreHint(err)
+}
+
+// StoreError attaches the store's hint (StoreHint) to err now, when it has
+// no hint of its own. Only code that adds hints of its own further up needs
+// it (the innermost hint wins); elsewhere, return the error as it is.
 func StoreError(err error) error {
 	if err == nil || Hint(err) != "" {
 		return err
 	}
-	switch {
-	case errors.Is(err, store.ErrWrongPassphrase):
-		return WithHint(err, "check SESAME_FILE_PASSPHRASE or SESAME_FILE_PASSPHRASE_COMMAND, or type it again")
-	case errors.Is(err, store.ErrLocked):
-		return WithHint(err, "unlock your keyring (log in to the desktop session), or choose another backend with --backend or SESAME_BACKEND")
-	case errors.Is(err, store.ErrUnavailable):
-		return WithHint(err, "choose a backend that works here: --backend file (or SESAME_BACKEND=file, or pass)")
+	if h := StoreHint(err); h != "" {
+		return WithHint(err, h)
 	}
 	return err
 }

@@ -75,7 +75,7 @@ func Run(ctx context.Context, opts *Options) error {
 	// anyone types a secret.
 	st, err := opts.Store(ctx)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	id, secret, err := readKeyPair(ctx, opts)
 	if err != nil {
@@ -85,11 +85,11 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if err := st.SetKeys(ctx, store.KeyPair{Profile: opts.Profile, AccessKeyID: id, SecretAccessKey: secret, Added: opts.Now().UTC()}); err != nil {
-		return cmdutil.StoreError(fmt.Errorf("cannot store the key pair: %w", err))
+		return fmt.Errorf("cannot store the key pair: %w", err)
 	}
 	cfg, cfgErr := opts.Config()
 	if _, err := st.ClearSessionsOf(ctx, cfg, opts.Profile); err != nil {
-		return cmdutil.StoreError(fmt.Errorf("stored the key pair, but cannot clear the profile's cached sessions: %w", err))
+		return fmt.Errorf("stored the key pair, but cannot clear the profile's cached sessions: %w", err)
 	}
 	opts.IO.Warnf("stored %s for profile %s in the %s store", store.MaskKeyID(id), opts.Profile, st.Backend().Name())
 

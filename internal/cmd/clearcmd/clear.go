@@ -48,11 +48,11 @@ PROFILE only. Long-term keys and SSO sign-ins stay.`,
 func Run(ctx context.Context, opts *Options) error {
 	st, err := opts.Store(ctx)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	n, err := st.ClearSessions(ctx, opts.Profile)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	if opts.Profile != "" && n == 0 {
 		// A typo would otherwise clear nothing in silence.

@@ -58,7 +58,7 @@ func checkSSOTokens(ctx context.Context, e *Env) []Line {
 		name := tg.session.Describe()
 		t, err := st.Token(ctx, tg.session.Key())
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			lines = append(lines, fail(cmdutil.Hint(cmdutil.StoreError(err)), "%s: cannot read the sign-in: %s", name, e.tilde(err.Error())))
+			lines = append(lines, fail(cmdutil.ErrorHint(err), "%s: cannot read the sign-in: %s", name, e.tilde(err.Error())))
 			continue
 		}
 		found := err == nil

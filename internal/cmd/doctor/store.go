@@ -45,9 +45,9 @@ func storeFailure(e *Env, backend string, err error) Line {
 		return fail("export SESAME_FILE_PASSPHRASE_COMMAND='...'   # a command that prints the vault passphrase; or run sesame doctor on a terminal",
 			"store: the file vault is locked: %s", msg)
 	case errors.Is(err, store.ErrLocked):
-		return fail(cmdutil.Hint(cmdutil.StoreError(err)), "store: the %s keyring is locked: %s", orName(backend, e.Backend), msg)
+		return fail(cmdutil.ErrorHint(err), "store: the %s keyring is locked: %s", orName(backend, e.Backend), msg)
 	}
-	fix := cmdutil.Hint(cmdutil.StoreError(err))
+	fix := cmdutil.ErrorHint(err)
 	if fix == "" {
 		fix = "choose a backend that works here: export SESAME_BACKEND=file (or pass)"
 	}

@@ -100,7 +100,7 @@ func Run(ctx context.Context, opts *Options) error {
 		rows, err = addStored(ctx, opts, rows)
 		if err != nil {
 			opts.IO.Warnf("cannot read the store, so the stored-key and session columns are unknown: %v", err)
-			if h := cmdutil.Hint(cmdutil.StoreError(err)); h != "" {
+			if h := cmdutil.ErrorHint(err); h != "" {
 				opts.IO.Warnf("hint: %s", h)
 			}
 		}

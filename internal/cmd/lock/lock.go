@@ -45,7 +45,7 @@ sesame lock forgets it at once; the next use asks for the passphrase.`,
 func Run(ctx context.Context, opts *Options) error {
 	st, err := opts.Store(ctx)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	b := store.Unwrap(st.Backend())
 	f, ok := b.(Forgetter)
@@ -54,7 +54,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return nil
 	}
 	if err := f.Forget(ctx); err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	opts.IO.Warnf("locked: the next use of the %s store asks for its passphrase", b.Name())
 	return nil

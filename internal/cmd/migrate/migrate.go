@@ -92,7 +92,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	st, err := opts.Store(ctx)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 
 	var moving []candidate
@@ -103,7 +103,7 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, s := range file.Sections() {
 		c, reason, err := examine(ctx, st, s, opts.Now().UTC())
 		if err != nil {
-			return cmdutil.StoreError(err)
+			return err
 		}
 		if reason != "" {
 			opts.IO.Warnf("skipped [%s]: %s", s.Name, reason)
@@ -151,16 +151,16 @@ func Run(ctx context.Context, opts *Options) error {
 	for _, c := range moving {
 		if !c.already {
 			if err := st.SetKeys(ctx, c.keys); err != nil {
-				return cmdutil.StoreError(fmt.Errorf("cannot store the key of [%s]; %s was not changed: %w", c.profile, path, err))
+				return fmt.Errorf("cannot store the key of [%s]; %s was not changed: %w", c.profile, path, err)
 			}
 		}
 		got, err := st.Keys(ctx, c.profile)
 		if err != nil || got.AccessKeyID != c.keys.AccessKeyID || got.SecretAccessKey != c.keys.SecretAccessKey {
-			return cmdutil.StoreError(fmt.Errorf("the key of [%s] did not read back from the store; %s was not changed", c.profile, path))
+			return fmt.Errorf("the key of [%s] did not read back from the store; %s was not changed", c.profile, path)
 		}
 		cfg, _ := opts.Config()
 		if _, err := st.ClearSessionsOf(ctx, cfg, c.profile); err != nil {
-			return cmdutil.StoreError(err)
+			return err
 		}
 	}
 	if opts.KeepFile {

@@ -54,13 +54,13 @@ On a terminal sesame asks first, unless --force. The AWS config is not changed.`
 func Run(ctx context.Context, opts *Options) error {
 	st, err := opts.Store(ctx)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	if _, err := st.Keys(ctx, opts.Profile); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return cmdutil.WithHint(fmt.Errorf("no key pair is stored for profile %s", opts.Profile), "run: sesame list")
 		}
-		return cmdutil.StoreError(err)
+		return err
 	}
 	if !opts.Force && opts.IO.IsStdinTTY() {
 		ok, err := opts.Prompter.Confirm(ctx, fmt.Sprintf("Delete the key pair stored for %s?", opts.Profile), false)
@@ -72,12 +72,12 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if err := st.RemoveKeys(ctx, opts.Profile); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	cfg, _ := opts.Config() // with a broken config, only the profile's own sessions go
 	n, err := st.ClearSessionsOf(ctx, cfg, opts.Profile)
 	if err != nil {
-		return cmdutil.StoreError(fmt.Errorf("deleted the key pair, but cannot clear cached sessions: %w", err))
+		return fmt.Errorf("deleted the key pair, but cannot clear cached sessions: %w", err)
 	}
 	opts.IO.Warnf("deleted the key pair of %s and %d cached session(s)", opts.Profile, n)
 	return nil

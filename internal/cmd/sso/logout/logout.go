@@ -70,22 +70,22 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	st, err := opts.Store(ctx)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	for _, s := range sessions {
 		if err := client.Logout(ctx, s); err != nil {
-			return cmdutil.StoreError(err)
+			return err
 		}
 		// The account and role listing of sso populate came from this
 		// sign-in too.
 		if err := st.RemoveAccountListing(ctx, s.Key()); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return cmdutil.StoreError(err)
+			return err
 		}
 		n := 0
 		for _, p := range profilesOf(cfg, s) {
 			m, err := st.ClearSessionsOf(ctx, cfg, p)
 			if err != nil {
-				return cmdutil.StoreError(err)
+				return err
 			}
 			n += m
 		}

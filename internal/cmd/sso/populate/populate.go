@@ -198,7 +198,7 @@ func listing(ctx context.Context, opts *Options, s sso.Session) ([]store.ListedA
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
-			return nil, cmdutil.StoreError(err)
+			return nil, err
 		case l.StartURL == s.StartURL && opts.Now().Sub(l.Listed) < CacheTTL && !l.Listed.After(opts.Now()):
 			opts.IO.Warnf("using the account listing made %s ago (--refresh lists again)", roundDuration(opts.Now().Sub(l.Listed)))
 			return l.Accounts, nil
@@ -245,7 +245,7 @@ func listing(ctx context.Context, opts *Options, s sso.Session) ([]store.ListedA
 		opts.IO.Warnf("IAM Identity Center throttled %d of %d calls; sesame slowed down and tried them again", stats.Throttled, stats.Calls)
 	}
 	if err := st.SetAccountListing(ctx, store.AccountListing{Session: s.Key(), StartURL: s.StartURL, Listed: started.UTC(), Accounts: accounts}); err != nil {
-		return nil, cmdutil.StoreError(err)
+		return nil, err
 	}
 	return accounts, nil
 }
