@@ -246,7 +246,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	st, err := opts.Store(ctx)
 	if err != nil {
-		return cmdutil.StoreError(err)
+		return err
 	}
 	unlock, err := lockProfile(opts)
 	if err != nil {
@@ -258,7 +258,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return noKeysError(cfg, opts.Profile)
 	}
 	if err != nil {
-		return cmdutil.StoreError(fmt.Errorf("cannot read the stored key pair of profile %s: %w", opts.Profile, err))
+		return fmt.Errorf("cannot read the stored key pair of profile %s: %w", opts.Profile, err)
 	}
 	r := &rotation{opts: opts, st: st, cfg: cfg, old: old, region: DefaultRegion}
 	if p, ok := cfg.Profile(opts.Profile); ok {

@@ -901,8 +901,9 @@ func TestStoreAndConfigErrors(t *testing.T) {
 			return nil, fmt.Errorf("vault: %w", store.ErrWrongPassphrase)
 		},
 	})
-	if err == nil || !strings.Contains(cmdutil.Hint(err), "SESAME_FILE_PASSPHRASE") {
-		t.Errorf("error %v, hint %q", err, cmdutil.Hint(err))
+	// The hint PrintError shows (the store's, added when printed).
+	if err == nil || !strings.Contains(cmdutil.ErrorHint(err), "SESAME_FILE_PASSPHRASE") {
+		t.Errorf("error %v, hint %q", err, cmdutil.ErrorHint(err))
 	}
 	cfgErr := cmdutil.WithHint(errors.New("config: broken"), "fix it")
 	err = Run(t.Context(), &Options{IO: ios, Profile: "dev",

@@ -100,7 +100,7 @@ func (r *rotation) redact(text string) string {
 
 // storeNextStep is the hint of a store error, or a generic one.
 func storeNextStep(err error) string {
-	if h := cmdutil.Hint(cmdutil.StoreError(err)); h != "" {
+	if h := cmdutil.ErrorHint(err); h != "" {
 		return h
 	}
 	return "fix the store, then run sesame rotate again"
