@@ -18,9 +18,9 @@ var bands = [][]string{
 	{"atomicfile", "iostreams", "timefmt", "safetext", "peeruid", "browser", "prompt", "mfa",
 		"awsconfig", "awssdk", "store"},
 	// 1: capabilities
-	{"loopback", "sso", "creds", "server", "credfmt"},
+	{"loopback", "sso", "creds", "server", "credfmt", "picker"},
 	// 2: what commands share
-	{"cmdutil", "credcheck", "picker"},
+	{"cmdutil", "credcheck"},
 	// 3: commands
 	{"cmd"},
 	// 4: wiring
