@@ -27,6 +27,13 @@ var bands = [][]string{
 	{"app"},
 }
 
+// apart are pairs of packages of one band that must not import the first
+// from the second: the store knows nothing of AWS, and the AWS files know
+// nothing of secrets.
+var apart = [][2]string{
+	{"awsconfig", "store"}, {"awssdk", "store"}, {"store", "awsconfig"},
+}
+
 const module = "github.com/sesamehq/sesame/internal/"
 
 // band returns the band of an internal package path ("store/vault" is in
@@ -81,6 +88,11 @@ func TestLayers(t *testing.T) {
 				t.Errorf("%s imports another command package, %s: move what they share below the commands", rel, irel)
 			case to > from:
 				t.Errorf("%s (band %d) imports %s (band %d): nothing imports upward", rel, from, irel, to)
+			}
+			for _, a := range apart {
+				if (irel == a[0] || strings.HasPrefix(irel, a[0]+"/")) && (rel == a[1] || strings.HasPrefix(rel, a[1]+"/")) {
+					t.Errorf("%s imports %s: they are kept apart", rel, irel)
+				}
 			}
 		}
 	}

@@ -88,7 +88,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("cannot store the key pair: %w", err)
 	}
 	cfg, cfgErr := opts.Config()
-	if _, err := st.ClearSessionsOf(ctx, cfg, opts.Profile); err != nil {
+	if _, err := st.ClearProfiles(ctx, cfg.BuiltOn(opts.Profile)); err != nil {
 		return fmt.Errorf("stored the key pair, but cannot clear the profile's cached sessions: %w", err)
 	}
 	opts.IO.Warnf("stored %s for profile %s in the %s store", store.MaskKeyID(id), opts.Profile, st.Backend().Name())

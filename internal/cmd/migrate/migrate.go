@@ -159,7 +159,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return fmt.Errorf("the key of [%s] did not read back from the store; %s was not changed", c.profile, path)
 		}
 		cfg, _ := opts.Config()
-		if _, err := st.ClearSessionsOf(ctx, cfg, c.profile); err != nil {
+		if _, err := st.ClearProfiles(ctx, cfg.BuiltOn(c.profile)); err != nil {
 			return err
 		}
 	}

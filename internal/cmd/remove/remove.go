@@ -75,7 +75,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	cfg, _ := opts.Config() // with a broken config, only the profile's own sessions go
-	n, err := st.ClearSessionsOf(ctx, cfg, opts.Profile)
+	n, err := st.ClearProfiles(ctx, cfg.BuiltOn(opts.Profile))
 	if err != nil {
 		return fmt.Errorf("deleted the key pair, but cannot clear cached sessions: %w", err)
 	}

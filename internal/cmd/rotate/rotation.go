@@ -139,7 +139,7 @@ func (r *rotation) run(ctx context.Context) error {
 	// 7. Sessions made from the old key go.
 	clearCtx, cancelClear := context.WithTimeout(steady, undoTimeout)
 	defer cancelClear()
-	_, clearErr := r.st.ClearSessionsOf(clearCtx, r.cfg, profile)
+	_, clearErr := r.st.ClearProfiles(clearCtx, r.cfg.BuiltOn(profile))
 
 	if !told && ctx.Err() != nil {
 		r.opts.IO.Warnf("interrupted, but the new key %s works: finished the rotation", store.MaskKeyID(r.newKey.AccessKeyID))

@@ -83,7 +83,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		n := 0
 		for _, p := range profilesOf(cfg, s) {
-			m, err := st.ClearSessionsOf(ctx, cfg, p)
+			m, err := st.ClearProfiles(ctx, cfg.BuiltOn(p))
 			if err != nil {
 				return err
 			}
