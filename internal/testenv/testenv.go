@@ -39,6 +39,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -197,5 +198,20 @@ func Setenv(t testing.TB, env []string) {
 			t.Fatalf("testenv.Setenv: malformed entry %q", kv)
 		}
 		t.Setenv(k, v)
+	}
+}
+
+// WriteExecutable writes a script or program that the test then runs. It
+// holds syscall.ForkLock while the file is open for writing, so that no
+// process forked meanwhile by a parallel test inherits the write
+// descriptor: running the file would then fail with "text file busy"
+// (ETXTBSY) until that child had exec'd.
+func WriteExecutable(t testing.TB, path string, content []byte) {
+	t.Helper()
+	syscall.ForkLock.Lock()
+	err := os.WriteFile(path, content, 0o755)
+	syscall.ForkLock.Unlock()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

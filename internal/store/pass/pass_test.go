@@ -121,9 +121,7 @@ func newStore(t *testing.T, o storeOptions) *passStore {
 		gpgRun(t, gpgconf, env, "", "--kill", "gpg-agent")
 		script := filepath.Join(root, "pinentry")
 		text := strings.ReplaceAll(o.pinentry, "PIDFILE", filepath.Join(root, "pinentry.pids"))
-		if err := os.WriteFile(script, []byte(text), 0o700); err != nil {
-			t.Fatal(err)
-		}
+		testenv.WriteExecutable(t, script, []byte(text))
 		conf := "pinentry-program " + script + "\n"
 		if err := os.WriteFile(filepath.Join(s.gnupgHome, "gpg-agent.conf"), []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
@@ -158,9 +156,7 @@ func newStore(t *testing.T, o storeOptions) *passStore {
 func writeWrapper(t *testing.T, dir, name, real, log string) {
 	t.Helper()
 	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' %q\" $*\" >> %q\nexec %q \"$@\"\n", name, log, real)
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, name), []byte(script))
 }
 
 func gpgRun(t *testing.T, gpg string, env []string, stdin string, args ...string) string {
@@ -496,9 +492,7 @@ func TestStoreFolder(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	// A stand-in pass: only New's resolution of the folder is tested here.
-	if err := os.WriteFile(filepath.Join(dir, "pass"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, "pass"), []byte("#!/bin/sh\nexit 1\n"))
 	for _, tc := range []struct {
 		env  map[string]string
 		want string
@@ -523,9 +517,7 @@ func TestPassHangs(t *testing.T) {
 	dir := t.TempDir()
 	sleep := testenv.NeedCommand(t, "sleep", "install coreutils")
 	// A pass that never finishes, like one whose gpg waits for a person.
-	if err := os.WriteFile(filepath.Join(dir, "pass"), []byte("#!/bin/sh\nexec "+sleep+" 300\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, "pass"), []byte("#!/bin/sh\nexec "+sleep+" 300\n"))
 	storeDir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(storeDir, "sesame"), 0o700); err != nil {
 		t.Fatal(err)
