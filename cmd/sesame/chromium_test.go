@@ -70,9 +70,7 @@ region = us-east-1
 	urlFile := filepath.Join(scratch, "authorize-url")
 	browserScript := filepath.Join(scratch, "browser.sh")
 	script := "#!/bin/sh\nprintf '%s' \"$1\" >\"$URL_FILE.tmp\" && mv \"$URL_FILE.tmp\" \"$URL_FILE\"\n"
-	if err := os.WriteFile(browserScript, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, browserScript, []byte(script))
 
 	env := append(home.Env(),
 		"AWS_ENDPOINT_URL_SSO="+ssoURL,

@@ -157,9 +157,7 @@ func TestMotoAvailableReportsWhatToInstall(t *testing.T) {
 
 	// python3 present, moto_server missing.
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "python3"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, filepath.Join(dir, "python3"), []byte("#!/bin/sh\n"))
 	t.Setenv("PATH", dir)
 	err = testenv.MotoAvailable()
 	if want := "moto_server not found on PATH: install moto with its server extra (pip install 'moto[server]')"; err == nil || err.Error() != want {

@@ -84,9 +84,7 @@ func TestConfigureSSOInTmux(t *testing.T) {
 	h.WriteConfig(handWritten)
 	work := t.TempDir()
 	browser := filepath.Join(work, "pkce.sh")
-	if err := os.WriteFile(browser, []byte(pkceScript), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, browser, []byte(pkceScript))
 	env := append(h.Env(),
 		"SESAME_BACKEND=file",
 		"SESAME_FILE_PASSPHRASE=configure-test-pass",
@@ -275,9 +273,7 @@ func startWizard(t *testing.T, tmux string, env []string, bin string, args ...st
 	run := filepath.Join(work, "run.sh")
 	script := "#!/bin/sh\n{ " + cmd + "; echo \"$?\" >" + shq(filepath.Join(work, "status")) +
 		"; } 2>&1 | tee " + shq(filepath.Join(work, "stderr")) + "\necho WIZARD-DONE\n"
-	if err := os.WriteFile(run, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteExecutable(t, run, []byte(script))
 	return &terminal{Terminal: testenv.StartTerminal(t, env, work, 160, 50, run), t: t, work: work}
 }
 

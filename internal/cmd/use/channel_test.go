@@ -30,9 +30,7 @@ func TestUseHelpRunsNothing(t *testing.T) {
 			if err := os.MkdirAll(bin, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(bin, "Switch"), []byte("#!/bin/sh\necho Switch >> "+ran+"\n"), 0o755); err != nil {
-				t.Fatal(err)
-			}
+			testenv.WriteExecutable(t, filepath.Join(bin, "Switch"), []byte("#!/bin/sh\necho Switch >> "+ran+"\n"))
 			env := append([]string(nil), w.env...)
 			for i, kv := range env {
 				if v, ok := strings.CutPrefix(kv, "PATH="); ok {

@@ -296,9 +296,7 @@ func TestCommand(t *testing.T) {
 	self := filepath.Join(dir, "sesame")
 	other := filepath.Join(dir, "other")
 	for _, p := range []string{self, other} {
-		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		testenv.WriteExecutable(t, p, []byte("#!/bin/sh\n"))
 	}
 	exe := func() (string, error) { return self, nil }
 	if got := command(func(string) (string, error) { return self, nil }, exe); got != "sesame" {

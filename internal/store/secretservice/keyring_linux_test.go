@@ -111,9 +111,7 @@ func startBus(t *testing.T, o keyringOptions) *testBus {
 	if o.prompterHangs {
 		pids := filepath.Join(dir, "prompter.pids")
 		script := filepath.Join(dir, "prompter")
-		if err := os.WriteFile(script, fmt.Appendf(nil, hangingPrompter, pids), 0o700); err != nil {
-			t.Fatal(err)
-		}
+		testenv.WriteExecutable(t, script, fmt.Appendf(nil, hangingPrompter, pids))
 		for _, name := range []string{"org.gnome.keyring.SystemPrompter", "org.gnome.keyring.PrivatePrompter"} {
 			svc := fmt.Sprintf("[D-BUS Service]\nName=%s\nExec=%s\n", name, script)
 			if err := os.WriteFile(filepath.Join(services, name+".service"), []byte(svc), 0o600); err != nil {
