@@ -12,17 +12,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssso "github.com/aws/aws-sdk-go-v2/service/sso"
 
+	"github.com/sesamehq/sesame/internal/fakeaws/fakeportal"
 	"github.com/sesamehq/sesame/internal/fakeaws/fakesso"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
 func TestListerPaginates(t *testing.T) {
 	t.Parallel()
-	accts := accountsN(250, "Admin", "Dev", "ReadOnly")
+	accts := fakeportal.AccountsN(250, "Admin", "Dev", "ReadOnly")
 	// The portal answers out of order; the listing comes back sorted.
 	slices.Reverse(accts)
-	p := &listPortal{t: t, accounts: accts, accountPage: 7, rolePage: 2}
-	sl := &noSleep{}
+	p := &fakeportal.Portal{T: t, Accounts: accts, AccountPage: 7, RolePage: 2}
+	sl := &fakeportal.NoSleep{}
 	var last Progress
 	l := &Lister{Portal: p, Token: "tok", Sleep: sl.Sleep, Progress: func(pr Progress) { last = pr }, Workers: 1}
 	got, err := l.List(t.Context())
@@ -33,14 +34,14 @@ func TestListerPaginates(t *testing.T) {
 		t.Fatalf("%d accounts, want 250", len(got))
 	}
 	for i, a := range got {
-		if a.Name != accountsN(250)[i].Name || !slices.Equal(a.Roles, []string{"Admin", "Dev", "ReadOnly"}) {
+		if a.Name != fakeportal.AccountsN(250)[i].Name || !slices.Equal(a.Roles, []string{"Admin", "Dev", "ReadOnly"}) {
 			t.Fatalf("account %d = %+v", i, a)
 		}
 	}
-	if n := p.count("ListAccounts"); n != 36 { // ceil(250/7)
+	if n := p.Count("ListAccounts"); n != 36 { // ceil(250/7)
 		t.Errorf("ListAccounts called %d times, want 36", n)
 	}
-	if n := p.count("ListAccountRoles"); n != 500 { // two pages an account
+	if n := p.Count("ListAccountRoles"); n != 500 { // two pages an account
 		t.Errorf("ListAccountRoles called %d times, want 500", n)
 	}
 	if last.Done != 250 || last.Accounts != 250 || !last.AllFound || last.Calls != 536 {
@@ -49,16 +50,16 @@ func TestListerPaginates(t *testing.T) {
 	// 536 calls at 20 a second: with no time passing, the last call was
 	// told to wait 535 gaps of 50 ms.
 	want := 535 * 50 * time.Millisecond
-	if last := slices.Max(sl.waits); last < want-2*time.Second || last > want {
+	if last := slices.Max(sl.Waits); last < want-2*time.Second || last > want {
 		t.Errorf("the last paced wait is %s, want about %s", last, want)
 	}
 }
 
 func TestListerRetriesThrottledCalls(t *testing.T) {
 	t.Parallel()
-	p := &listPortal{t: t, accounts: accountsN(60, "Admin", "ReadOnly"), accountPage: 10,
-		throttle: func(op string, n int) bool { return n%3 != 0 }} // two calls of three are refused
-	sl := &noSleep{}
+	p := &fakeportal.Portal{T: t, Accounts: fakeportal.AccountsN(60, "Admin", "ReadOnly"), AccountPage: 10,
+		Throttle: func(op string, n int) bool { return n%3 != 0 }} // two calls of three are refused
+	sl := &fakeportal.NoSleep{}
 	l := &Lister{Portal: p, Token: "tok", Sleep: sl.Sleep}
 	got, err := l.List(t.Context())
 	if err != nil {
@@ -73,23 +74,23 @@ func TestListerRetriesThrottledCalls(t *testing.T) {
 		}
 	}
 	st := l.Stats()
-	if st.Throttled != p.throttled || st.Throttled < 100 || st.Calls != p.count("ListAccounts")+p.count("ListAccountRoles") {
-		t.Errorf("stats %+v; the portal throttled %d calls", st, p.throttled)
+	if st.Throttled != p.Throttled() || st.Throttled < 100 || st.Calls != p.Count("ListAccounts")+p.Count("ListAccountRoles") {
+		t.Errorf("stats %+v; the portal throttled %d calls", st, p.Throttled())
 	}
 	if l.pace.rate >= DefaultRate {
 		t.Errorf("the pacer did not slow down: %v calls/s", l.pace.rate)
 	}
 	// With every call refused twice, some waits are backoffs beyond the
 	// pacer's: the pacer alone would ask for at most calls × 1/minRate.
-	if sl.total < time.Duration(st.Throttled)*125*time.Millisecond {
-		t.Errorf("waits add up to %s for %d throttled calls", sl.total, st.Throttled)
+	if sl.Total < time.Duration(st.Throttled)*125*time.Millisecond {
+		t.Errorf("waits add up to %s for %d throttled calls", sl.Total, st.Throttled)
 	}
 }
 
 func TestListerGivesUpOnEndlessThrottling(t *testing.T) {
 	t.Parallel()
-	p := &listPortal{t: t, accounts: accountsN(3, "Admin"), throttle: func(string, int) bool { return true }}
-	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep, ThrottleRetries: 4}
+	p := &fakeportal.Portal{T: t, Accounts: fakeportal.AccountsN(3, "Admin"), Throttle: func(string, int) bool { return true }}
+	l := &Lister{Portal: p, Token: "tok", Sleep: (&fakeportal.NoSleep{}).Sleep, ThrottleRetries: 4}
 	_, err := l.List(t.Context())
 	var ce *CallError
 	if !errors.As(err, &ce) || ce.Tries != 5 || !strings.Contains(err.Error(), "ListAccounts failed: TooManyRequestsException (5 tries)") {
@@ -102,21 +103,21 @@ func TestListerGivesUpOnEndlessThrottling(t *testing.T) {
 
 func TestListerUnauthorized(t *testing.T) {
 	t.Parallel()
-	p := &listPortal{t: t, accounts: accountsN(3, "Admin"), unauthorized: true}
-	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep}
+	p := &fakeportal.Portal{T: t, Accounts: fakeportal.AccountsN(3, "Admin"), Unauthorized: true}
+	l := &Lister{Portal: p, Token: "tok", Sleep: (&fakeportal.NoSleep{}).Sleep}
 	if _, err := l.List(t.Context()); !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("err = %v, want ErrUnauthorized", err)
 	}
-	if n := p.count("ListAccounts"); n != 1 {
+	if n := p.Count("ListAccounts"); n != 1 {
 		t.Errorf("an unauthorized call was tried %d times", n)
 	}
 }
 
 func TestListerSkipsAccountsThatWentAway(t *testing.T) {
 	t.Parallel()
-	accts := accountsN(3, "Admin")
-	p := &listPortal{t: t, accounts: accts, gone: map[string]bool{accts[1].ID: true}}
-	l := &Lister{Portal: p, Token: "tok", Sleep: (&noSleep{}).Sleep}
+	accts := fakeportal.AccountsN(3, "Admin")
+	p := &fakeportal.Portal{T: t, Accounts: accts, Gone: map[string]bool{accts[1].ID: true}}
+	l := &Lister{Portal: p, Token: "tok", Sleep: (&fakeportal.NoSleep{}).Sleep}
 	got, err := l.List(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestListerSkipsAccountsThatWentAway(t *testing.T) {
 
 func TestListerStopsWithContext(t *testing.T) {
 	t.Parallel()
-	p := &listPortal{t: t, accounts: accountsN(500, "Admin")}
+	p := &fakeportal.Portal{T: t, Accounts: fakeportal.AccountsN(500, "Admin")}
 	ctx, cancel := context.WithCancel(t.Context())
 	l := &Lister{Portal: p, Token: "tok", Rate: 100}
 	l.Progress = func(pr Progress) {
@@ -144,20 +145,20 @@ func TestListerStopsWithContext(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("List took %s after the context ended", d)
 	}
-	if n := p.count("ListAccountRoles"); n > 20 {
+	if n := p.Count("ListAccountRoles"); n > 20 {
 		t.Errorf("%d ListAccountRoles calls after the context ended", n)
 	}
 }
 
 func TestListerBoundsConcurrency(t *testing.T) {
 	t.Parallel()
-	p := &listPortal{t: t, accounts: accountsN(40, "Admin"), delay: 20 * time.Millisecond}
+	p := &fakeportal.Portal{T: t, Accounts: fakeportal.AccountsN(40, "Admin"), Delay: 20 * time.Millisecond}
 	l := &Lister{Portal: p, Token: "tok", Rate: 1000, Workers: 4}
 	if _, err := l.List(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if p.maxFlight > 4 || p.maxFlight < 2 {
-		t.Errorf("%d calls were in flight at once, want 2 to 4", p.maxFlight)
+	if p.MaxFlight() > 4 || p.MaxFlight() < 2 {
+		t.Errorf("%d calls were in flight at once, want 2 to 4", p.MaxFlight())
 	}
 }
 

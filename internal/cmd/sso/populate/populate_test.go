@@ -12,6 +12,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/fakeaws/fakeportal"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
@@ -45,7 +46,7 @@ type env struct {
 	dir    string
 	paths  awsconfig.Paths
 	st     *store.Store
-	portal *fakePortal
+	portal *fakeportal.Portal
 	now    time.Time
 	out    *bytes.Buffer
 	errOut *bytes.Buffer
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, config string, accounts []store.ListedAccount) *env {
 	e := &env{t: t, dir: dir, now: t0,
 		paths:  awsconfig.Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")},
 		st:     store.New(store.NewMemory(), filepath.Join(dir, "locks")),
-		portal: &fakePortal{t: t, accounts: accounts}}
+		portal: &fakeportal.Portal{T: t, Accounts: accounts}}
 	if err := os.WriteFile(e.paths.Config, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func (e *env) run(set func(*Options)) error {
 		Store:    func(context.Context) (*store.Store, error) { return e.st, nil },
 		Now:      func() time.Time { return e.now },
 		Sessions: sso.PickSessions,
-		Lister:   func(l *sso.Lister) { l.Sleep = (&noSleep{}).Sleep },
+		Lister:   func(l *sso.Lister) { l.Sleep = (&fakeportal.NoSleep{}).Sleep },
 		Session:  "corp",
 		Template: DefaultTemplate,
 	}
@@ -135,7 +136,7 @@ func profile(t *testing.T, paths awsconfig.Paths, name string) map[string]string
 
 func TestPopulateWritesProfiles(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, handWritten, accountsN(3, "Admin", "ReadOnly"))
+	e := newEnv(t, handWritten, fakeportal.AccountsN(3, "Admin", "ReadOnly"))
 	e.mustRun(nil)
 	got := e.config()
 	if !strings.HasPrefix(got, handWritten) {
@@ -195,7 +196,7 @@ sesame_generated = corp
 	}
 
 	// The same run again: nothing to do, nothing listed, nothing written.
-	before := e.portal.count("ListAccounts") + e.portal.count("ListAccountRoles")
+	before := e.portal.Count("ListAccounts") + e.portal.Count("ListAccountRoles")
 	fi1, _ := os.Stat(e.paths.Config)
 	e.mustRun(nil)
 	if e.config() != want {
@@ -204,7 +205,7 @@ sesame_generated = corp
 	if fi2, _ := os.Stat(e.paths.Config); !fi2.ModTime().Equal(fi1.ModTime()) {
 		t.Errorf("a run with nothing to do wrote the file")
 	}
-	if n := e.portal.count("ListAccounts") + e.portal.count("ListAccountRoles"); n != before {
+	if n := e.portal.Count("ListAccounts") + e.portal.Count("ListAccountRoles"); n != before {
 		t.Errorf("a run within the day made %d portal calls", n-before)
 	}
 	if s := e.errOut.String(); !strings.Contains(s, "using the account listing made 0s ago (--refresh lists again)") || !strings.Contains(s, "0 added, 0 updated, 0 removed") {
@@ -214,9 +215,9 @@ sesame_generated = corp
 
 func TestPopulateCache(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, handWritten, accountsN(2, "Admin"))
+	e := newEnv(t, handWritten, fakeportal.AccountsN(2, "Admin"))
 	e.mustRun(nil)
-	if n := e.portal.count("ListAccountRoles"); n != 2 {
+	if n := e.portal.Count("ListAccountRoles"); n != 2 {
 		t.Fatalf("ListAccountRoles %d", n)
 	}
 	// Within the day, with the sign-in gone: the cached listing, no call.
@@ -224,9 +225,9 @@ func TestPopulateCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.now = t0.Add(23 * time.Hour)
-	e.portal.accounts = accountsN(3, "Admin")
+	e.portal.Accounts = fakeportal.AccountsN(3, "Admin")
 	e.mustRun(nil)
-	if n := e.portal.count("ListAccountRoles"); n != 2 || e.portal.count("ListAccounts") != 1 {
+	if n := e.portal.Count("ListAccountRoles"); n != 2 || e.portal.Count("ListAccounts") != 1 {
 		t.Errorf("a cached run listed again")
 	}
 	// --refresh lists again, and needs the sign-in.
@@ -237,7 +238,7 @@ func TestPopulateCache(t *testing.T) {
 	}
 	e.signIn()
 	e.mustRun(func(o *Options) { o.Refresh = true })
-	if n := e.portal.count("ListAccountRoles"); n != 5 {
+	if n := e.portal.Count("ListAccountRoles"); n != 5 {
 		t.Errorf("--refresh: ListAccountRoles %d times in all, want 5", n)
 	}
 	if !strings.Contains(e.errOut.String(), "1 added") {
@@ -247,7 +248,7 @@ func TestPopulateCache(t *testing.T) {
 	e.now = t0.Add(48 * time.Hour)
 	e.signIn()
 	e.mustRun(nil)
-	if n := e.portal.count("ListAccountRoles"); n != 8 {
+	if n := e.portal.Count("ListAccountRoles"); n != 8 {
 		t.Errorf("after a day: ListAccountRoles %d times in all, want 8", n)
 	}
 	// A listing for another start URL is not used.
@@ -256,14 +257,14 @@ func TestPopulateCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.mustRun(nil)
-	if n := e.portal.count("ListAccountRoles"); n != 11 {
+	if n := e.portal.Count("ListAccountRoles"); n != 11 {
 		t.Errorf("another start URL: ListAccountRoles %d times in all, want 11 (the listing was not used)", n)
 	}
 }
 
 func TestPopulateNeedsSignIn(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, handWritten, accountsN(2, "Admin"))
+	e := newEnv(t, handWritten, fakeportal.AccountsN(2, "Admin"))
 	if err := e.st.RemoveToken(context.Background(), "corp"); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestPopulateNeedsSignIn(t *testing.T) {
 
 	// A token the portal refuses is forgotten.
 	e.signIn()
-	e.portal.unauthorized = true
+	e.portal.Unauthorized = true
 	err = e.run(nil)
 	if !errors.Is(err, sso.ErrNeedLogin) || !strings.Contains(err.Error(), "refused the sign-in") {
 		t.Errorf("refused token: %v", err)
@@ -289,10 +290,10 @@ func TestPopulateNeedsSignIn(t *testing.T) {
 
 func TestPopulateDryRun(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, handWritten, accountsN(2, "Admin"))
+	e := newEnv(t, handWritten, fakeportal.AccountsN(2, "Admin"))
 	e.mustRun(nil)
 	before := e.config()
-	e.portal.accounts = []store.ListedAccount{accountsN(2, "Admin", "Billing")[1], {ID: "100000000009", Name: "new", Roles: []string{"Dev"}}}
+	e.portal.Accounts = []store.ListedAccount{fakeportal.AccountsN(2, "Admin", "Billing")[1], {ID: "100000000009", Name: "new", Roles: []string{"Dev"}}}
 	e.mustRun(func(o *Options) { o.DryRun = true; o.Prune = true; o.Refresh = true; o.Region = "ap-south-1" })
 	if e.config() != before {
 		t.Errorf("--dry-run changed the file")
@@ -348,13 +349,13 @@ sso_account_id = 100000000002
 sso_role_name = Admin
 sesame_generated = other
 `
-	e := newEnv(t, handWritten+other, accountsN(3, "Admin", "ReadOnly"))
+	e := newEnv(t, handWritten+other, fakeportal.AccountsN(3, "Admin", "ReadOnly"))
 	e.mustRun(nil)
 	full := e.config()
 
 	// acct-002 goes away and acct-003 loses ReadOnly.
-	accts := accountsN(3, "Admin", "ReadOnly")
-	e.portal.accounts = []store.ListedAccount{accts[0], {ID: accts[2].ID, Name: accts[2].Name, Roles: []string{"Admin"}}}
+	accts := fakeportal.AccountsN(3, "Admin", "ReadOnly")
+	e.portal.Accounts = []store.ListedAccount{accts[0], {ID: accts[2].ID, Name: accts[2].Name, Roles: []string{"Admin"}}}
 	e.mustRun(func(o *Options) { o.Refresh = true })
 	if e.config() != full {
 		t.Errorf("without --prune a profile changed")
@@ -387,7 +388,7 @@ sesame_generated = corp
 	}
 
 	// Everything goes: the file is the hand-written one again.
-	e.portal.accounts = nil
+	e.portal.Accounts = nil
 	e.mustRun(func(o *Options) { o.Prune = true; o.Refresh = true })
 	if got := e.config(); got != handWritten+other {
 		t.Errorf("after pruning everything:\n%q\nwant:\n%q", got, handWritten+other)
@@ -414,7 +415,7 @@ sesame_generated = corp
 [profile after]
 region = us-west-2
 `
-	e := newEnv(t, config, accountsN(2, "Admin"))
+	e := newEnv(t, config, fakeportal.AccountsN(2, "Admin"))
 	e.mustRun(nil)
 	want := handWritten + `
 [profile acct-002/Admin]
@@ -446,7 +447,7 @@ sesame_generated = corp
 func TestPopulateCRLFAndNoFinalNewline(t *testing.T) {
 	t.Parallel()
 	config := "[sso-session corp]\r\nsso_start_url = https://corp.awsapps.com/start\r\nsso_region = eu-west-1\r\n\r\n[profile x]\r\nregion = eu-west-1"
-	e := newEnv(t, config, accountsN(1, "Admin"))
+	e := newEnv(t, config, fakeportal.AccountsN(1, "Admin"))
 	e.mustRun(nil)
 	want := config + "\r\n\r\n[profile acct-001/Admin]\r\nsso_session = corp\r\nsso_account_id = 100000000001\r\nsso_role_name = Admin\r\nsesame_generated = corp\r\n"
 	if got := e.config(); got != want {
@@ -456,7 +457,7 @@ func TestPopulateCRLFAndNoFinalNewline(t *testing.T) {
 
 func TestPopulateNewConfigFile(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "", accountsN(1, "Admin"))
+	e := newEnv(t, "", fakeportal.AccountsN(1, "Admin"))
 	// The sso-session lives in the file; start from one holding only it.
 	session := "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
 	if err := os.WriteFile(e.paths.Config, []byte(session), 0o600); err != nil {
@@ -470,7 +471,7 @@ func TestPopulateNewConfigFile(t *testing.T) {
 
 func TestPopulateUsageErrors(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, handWritten, accountsN(1, "Admin"))
+	e := newEnv(t, handWritten, fakeportal.AccountsN(1, "Admin"))
 	for _, tc := range []struct {
 		set  func(*Options)
 		want string
@@ -486,7 +487,7 @@ func TestPopulateUsageErrors(t *testing.T) {
 			t.Errorf("err %v (exit %d), want %q (exit %d)", err, cmdutil.ExitCode(err), tc.want, tc.code)
 		}
 	}
-	if n := e.portal.count("ListAccounts"); n != 0 {
+	if n := e.portal.Count("ListAccounts"); n != 0 {
 		t.Errorf("a usage error listed accounts")
 	}
 }
@@ -495,7 +496,7 @@ func TestPopulateUsageErrors(t *testing.T) {
 // under a second each (awsconfig's per-key edits would take minutes).
 func TestPopulateThousands(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, handWritten, accountsN(1000, "Admin", "ReadOnly", "Billing"))
+	e := newEnv(t, handWritten, fakeportal.AccountsN(1000, "Admin", "ReadOnly", "Billing"))
 	start := time.Now()
 	e.mustRun(nil)
 	if d := time.Since(start); d > 5*time.Second {
@@ -513,7 +514,7 @@ func TestPopulateThousands(t *testing.T) {
 	if !strings.Contains(e.errOut.String(), "0 added, 3000 updated") {
 		t.Errorf("stderr %q", e.errOut)
 	}
-	e.portal.accounts = nil
+	e.portal.Accounts = nil
 	e.mustRun(func(o *Options) { o.Prune = true; o.Refresh = true })
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("updating and pruning 3,000 profiles took %s", d)
