@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -150,16 +152,86 @@ func TestListerStopsWithContext(t *testing.T) {
 	}
 }
 
+// TestListerBoundsConcurrency holds every ListAccountRoles call until the
+// test releases it, and counts the held calls each time every goroutine of
+// the listing is blocked (synctest.Wait): exactly Workers calls are in flight
+// at once while enough accounts are left, never more, whatever the timing.
 func TestListerBoundsConcurrency(t *testing.T) {
 	t.Parallel()
-	p := &fakeportal.Portal{T: t, Accounts: fakeportal.AccountsN(40, "Admin"), Delay: 20 * time.Millisecond}
-	l := &Lister{Portal: p, Token: "tok", Rate: 1000, Workers: 4}
-	if _, err := l.List(t.Context()); err != nil {
-		t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		const accounts, workers = 40, 4
+		h := &heldPortal{Portal: &fakeportal.Portal{T: t, Accounts: fakeportal.AccountsN(accounts, "Admin")}, release: make(chan struct{})}
+		sl := &fakeportal.NoSleep{}
+		l := &Lister{Portal: h, Token: "tok", Rate: 1000, Workers: workers, Sleep: sl.Sleep}
+		type result struct {
+			accts []store.ListedAccount
+			err   error
+		}
+		done := make(chan result, 1)
+		go func() {
+			accts, err := l.List(t.Context())
+			done <- result{accts, err}
+		}()
+		released := 0
+		for round := 1; ; round++ {
+			// Every goroutine of the listing is now blocked: in a held
+			// call, or waiting for work or for a worker.
+			synctest.Wait()
+			select {
+			case r := <-done:
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				if len(r.accts) != accounts || released != accounts {
+					t.Fatalf("%d accounts listed, %d calls released, want %d of each", len(r.accts), released, accounts)
+				}
+				return
+			default:
+			}
+			n := h.heldNow()
+			if want := min(workers, accounts-released); n != want {
+				t.Fatalf("round %d: %d ListAccountRoles calls in flight at once, want %d (Workers = %d, %d of %d calls done)", round, n, want, workers, released, accounts)
+			}
+			for range n {
+				h.release <- struct{}{}
+			}
+			released += n
+		}
+	})
+}
+
+// heldPortal is a fake portal whose ListAccountRoles calls wait until the
+// test releases them, one per value sent on release.
+type heldPortal struct {
+	*fakeportal.Portal
+	release chan struct{}
+
+	mu   sync.Mutex
+	held int
+}
+
+func (h *heldPortal) ListAccountRoles(ctx context.Context, in *awssso.ListAccountRolesInput, optFns ...func(*awssso.Options)) (*awssso.ListAccountRolesOutput, error) {
+	h.mu.Lock()
+	h.held++
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.held--
+		h.mu.Unlock()
+	}()
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	if p.MaxFlight() > 4 || p.MaxFlight() < 2 {
-		t.Errorf("%d calls were in flight at once, want 2 to 4", p.MaxFlight())
-	}
+	return h.Portal.ListAccountRoles(ctx, in, optFns...)
+}
+
+// heldNow is how many calls are waiting to be released.
+func (h *heldPortal) heldNow() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.held
 }
 
 func TestPacer(t *testing.T) {
