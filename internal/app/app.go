@@ -99,9 +99,12 @@ func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds
 	}
 	b := &creds.Builder{
 		Config: cfg,
-		Store: func(ctx context.Context) (*store.Store, error) {
+		Store: func(ctx context.Context) (creds.Store, error) {
 			st, err := f.Store(ctx)
-			return st, cmdutil.StoreError(err)
+			if err != nil {
+				return nil, cmdutil.StoreError(err)
+			}
+			return st, nil
 		},
 		NewSTS: credsSTS(f),
 		MFA: creds.MFAFunc(mfa.Source(mfa.Options{Token: req.MFAToken, Process: mfaProcess(cfg, req.Profile), Profile: req.Profile,
@@ -113,18 +116,21 @@ func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds
 		Logger:    f.Logger,
 		Notice:    f.IOStreams.Warnf,
 	}
-	if b.SSO, err = newSSOClient(f); err != nil {
+	client, err := newSSOClient(f)
+	if err != nil {
 		return creds.Result{}, err
 	}
+	profiles := &sso.Profiles{Client: client}
 	// Sign in on the spot only where a person can: a terminal, or when
 	// SESAME_SSO_AUTO_LOGIN asks for it. Elsewhere (credential_process, CI)
 	// the error names the command to run.
 	if f.IOStreams.IsStderrTTY() || f.Getenv("SESAME_SSO_AUTO_LOGIN") != "" {
-		b.SSOLogin = func(ctx context.Context, s sso.Session, profile string) error {
-			_, err := b.SSO.Login(ctx, s, ssoLoginOptions(f, false, false))
+		profiles.Login = func(ctx context.Context, s sso.Session, profile string) error {
+			_, err := client.Login(ctx, s, ssoLoginOptions(f, false, false))
 			return err
 		}
 	}
+	b.SSO = profiles
 	return b.Get(ctx, req)
 }
 

@@ -17,8 +17,6 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/sso"
-	"github.com/sesamehq/sesame/internal/store"
 )
 
 // Durations.
@@ -34,14 +32,15 @@ const (
 	maxSession  = 36 * time.Hour
 )
 
-// Builder turns profiles into providers. Its fields are the dependencies;
-// Build itself does no I/O, so the tree it makes (and the reasons it gives
+// Builder turns profiles into providers. Its fields are the dependencies,
+// which it hands each provider as far as that provider needs them;
+// building does no I/O, so the tree it makes (and the reasons it gives
 // under --debug) can be tested without AWS.
 type Builder struct {
 	Config *awsconfig.Config
 	// Store opens the secret store, only when a step needs it (a profile
 	// run by credential_process alone works without one).
-	Store     func(context.Context) (*store.Store, error)
+	Store     OpenStoreFunc
 	NewSTS    NewSTSFunc
 	MFA       MFAFunc
 	LookupEnv func(string) (string, bool)
@@ -53,12 +52,17 @@ type Builder struct {
 	Logger *slog.Logger
 	// Notice prints a line the user should see on stderr.
 	Notice func(format string, args ...any)
-	// SSO keeps IAM Identity Center sign-ins; nil means SSO profiles are
-	// refused.
-	SSO *sso.Client
-	// SSOLogin signs in interactively when an SSO profile has no usable
-	// sign-in; nil (no terminal) means fail with the command to run.
-	SSOLogin func(ctx context.Context, s sso.Session, profile string) error
+	// SSO makes the providers of IAM Identity Center profiles; nil means
+	// SSO profiles are refused.
+	SSO SSO
+}
+
+// SSO makes the provider of an IAM Identity Center profile (internal/sso
+// has the one sesame uses).
+type SSO interface {
+	// RoleProvider returns the provider of the role credentials of SSO
+	// profile r, and the key of the sign-in it uses.
+	RoleProvider(cfg *awsconfig.Config, r *awsconfig.Resolved) (p aws.CredentialsProvider, session string, err error)
 }
 
 func (b *Builder) debug(msg string, args ...any) {
@@ -71,6 +75,11 @@ func (b *Builder) notice(format string, args ...any) {
 	if b.Notice != nil {
 		b.Notice(format, args...)
 	}
+}
+
+// cached wraps a step's provider in the session cache.
+func (b *Builder) cached(inner aws.CredentialsProvider, profile, id string) *Cached {
+	return &Cached{Inner: inner, Profile: profile, ID: id, Store: b.Store, LockDir: b.LockDir, Now: b.Now, Logger: b.Logger}
 }
 
 // Get builds the provider for req and retrieves the credentials.
@@ -96,12 +105,6 @@ type node struct {
 	mfa string
 	// kind is what sort of credentials it gives.
 	kind Kind
-}
-
-// Build returns the provider for req and the region it works in.
-func (b *Builder) Build(req Request) (aws.CredentialsProvider, string, error) {
-	n, region, err := b.buildRequest(req)
-	return n.p, region, err
 }
 
 // buildRequest resolves req.Profile, checks req.Duration, picks the region
@@ -151,16 +154,15 @@ func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top b
 		if b.SSO == nil {
 			return node{}, &ChainError{Profile: r.Name, Err: errors.New("this is an IAM Identity Center (SSO) profile, and SSO is not set up here"), Hint: "run: sesame sso login"}
 		}
-		s, err := sso.SessionFor(b.Config, r, true)
+		rp, session, err := b.SSO.RoleProvider(b.Config, r)
 		if err != nil {
 			return node{}, err
 		}
 		acct, _ := r.Get("sso_account_id")
 		role, _ := r.Get("sso_role_name")
-		b.debug("IAM Identity Center role credentials", "profile", r.Name, "session", s.Key(), "account", acct, "role", role)
-		rp := &sso.RoleProvider{Client: b.SSO, Session: s, Profile: r.Name, AccountID: acct, RoleName: role, Login: b.SSOLogin}
-		id := fmt.Sprintf("sso(%s|%s|%s)", s.Key(), acct, role)
-		return node{p: &cached{b: b, inner: rp, profile: r.Name, id: id}, id: id, kind: KindSSO}, nil
+		b.debug("IAM Identity Center role credentials", "profile", r.Name, "session", session, "account", acct, "role", role)
+		id := fmt.Sprintf("sso(%s|%s|%s)", session, acct, role)
+		return node{p: b.cached(rp, r.Name, id), id: id, kind: KindSSO}, nil
 	case awsconfig.SourceProcess:
 		cmd, _ := r.Get("credential_process")
 		b.debug("credential_process", "profile", r.Name)
@@ -182,9 +184,9 @@ func (b *Builder) build(r *awsconfig.Resolved, req Request, region string, top b
 		return node{}, err
 	}
 	b.debug("GetSessionToken from long-term keys", "profile", r.Name, "mfa", serial != "", "duration", d)
-	gst := &sessionToken{b: b, profile: r.Name, source: keys.p, serial: serial, duration: d, region: stsRegion(region)}
+	gst := &SessionToken{NewSTS: b.NewSTS, MFA: b.MFA, Profile: r.Name, Source: keys.p, Serial: serial, Duration: d, Region: stsRegion(region)}
 	id := fmt.Sprintf("gst(%s|mfa=%s|d=%d)", keys.id, serial, int(d.Seconds()))
-	return node{p: &cached{b: b, inner: gst, profile: r.Name, id: id}, id: id, mfa: serial, kind: KindSessionToken}, nil
+	return node{p: b.cached(gst, r.Name, id), id: id, mfa: serial, kind: KindSessionToken}, nil
 }
 
 func (b *Builder) keys(r *awsconfig.Resolved) node {
@@ -195,7 +197,8 @@ func (b *Builder) keys(r *awsconfig.Resolved) node {
 		// are not long-term keys to build sessions from.
 		id, secret = "", ""
 	}
-	return node{p: &storedKeys{b: b, profile: r.Name, fileID: id, fileKey: secret}, id: "keys(" + r.Name + ")", longTerm: true, kind: KindLongTerm}
+	p := &StoredKeys{Store: b.Store, Profile: r.Name, FileID: id, FileSecret: secret, FilePath: b.Config.Paths.Credentials, Notice: b.Notice}
+	return node{p: p, id: "keys(" + r.Name + ")", longTerm: true, kind: KindLongTerm}
 }
 
 // roleARN matches a role ARN; compiled on first use, off the start-up path.
@@ -219,7 +222,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bo
 	var src node
 	switch credSrc, _ := r.Get("credential_source"); {
 	case credSrc == "Environment":
-		src = node{p: &envKeys{lookupEnv: b.LookupEnv, profile: r.Name}, id: "env", longTerm: true}
+		src = node{p: &EnvKeys{LookupEnv: b.LookupEnv, Profile: r.Name}, id: "env", longTerm: true}
 		if v, _ := b.LookupEnv("AWS_SESSION_TOKEN"); v != "" {
 			src.longTerm = false
 		}
@@ -237,9 +240,9 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bo
 		}
 		keys := b.keys(r.Parent)
 		gd := max(d, DefaultDuration)
-		gst := &sessionToken{b: b, profile: r.Parent.Name, source: keys.p, serial: ps, duration: gd, region: stsRegion(region)}
+		gst := &SessionToken{NewSTS: b.NewSTS, MFA: b.MFA, Profile: r.Parent.Name, Source: keys.p, Serial: ps, Duration: gd, Region: stsRegion(region)}
 		id := fmt.Sprintf("gst(%s|mfa=%s|d=%d)", keys.id, ps, int(gd.Seconds()))
-		src = node{p: &cached{b: b, inner: gst, profile: r.Parent.Name, id: id}, id: id, mfa: ps}
+		src = node{p: b.cached(gst, r.Parent.Name, id), id: id, mfa: ps}
 		b.debug("GetSessionToken with MFA, then AssumeRole", "profile", r.Name, "source", r.Parent.Name)
 	case r.Parent.Source == awsconfig.SourceKeys:
 		// Straight from the long-term keys: the role may last longer than
@@ -283,7 +286,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bo
 	}
 	id := fmt.Sprintf("role(%s|%s|ext=%s|name=%s|d=%d|mfa=%s|tags=%s|tt=%s|si=%s)", src.id, arn, aws.ToString(in.ExternalId),
 		sessionNameKey(r), int(d.Seconds()), serial, get(r, "session_tags"), get(r, "transitive_session_tags"), get(r, "source_identity"))
-	ar := &assumeRole{b: b, profile: r.Name, source: src.p, in: in, region: stsRegion(region)}
+	ar := &AssumeRole{NewSTS: b.NewSTS, MFA: b.MFA, Profile: r.Name, Source: src.p, Input: in, Region: stsRegion(region)}
 	mfaUsed := serial
 	if mfaUsed == "" {
 		mfaUsed = src.mfa
@@ -292,7 +295,7 @@ func (b *Builder) role(r *awsconfig.Resolved, req Request, region string, top bo
 	if !src.longTerm {
 		kind = KindRoleChained
 	}
-	return node{p: &cached{b: b, inner: ar, profile: r.Name, id: id}, id: id, mfa: mfaUsed, kind: kind}, nil
+	return node{p: b.cached(ar, r.Name, id), id: id, mfa: mfaUsed, kind: kind}, nil
 }
 
 func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region string, top bool) (node, error) {
@@ -307,8 +310,8 @@ func (b *Builder) webIdentity(r *awsconfig.Resolved, req Request, region string,
 	file, _ := r.Get("web_identity_token_file")
 	in := sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(arn), RoleSessionName: aws.String(b.sessionName(r)), DurationSeconds: aws.Int32(int32(d / time.Second))}
 	id := fmt.Sprintf("web(%s|%s|d=%d)", arn, file, int(d.Seconds()))
-	w := &webIdentity{b: b, profile: r.Name, tokenFile: file, in: in, region: stsRegion(region)}
-	return node{p: &cached{b: b, inner: w, profile: r.Name, id: id}, id: id, kind: KindRole}, nil
+	w := &WebIdentity{NewSTS: b.NewSTS, ReadFile: b.ReadFile, Profile: r.Name, TokenFile: file, Input: in, Region: stsRegion(region)}
+	return node{p: b.cached(w, r.Name, id), id: id, kind: KindRole}, nil
 }
 
 func parentSerial(r *awsconfig.Resolved) string {

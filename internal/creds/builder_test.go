@@ -204,7 +204,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	env := map[string]string{"USER": "alice", "AWS_ACCESS_KEY_ID": "AKIAFROMENV", "AWS_SECRET_ACCESS_KEY": "envsecret"}
 	h.b = &Builder{
-		Config: cfg, Store: func(context.Context) (*store.Store, error) { return st, nil },
+		Config: cfg, Store: func(context.Context) (Store, error) { return st, nil },
 		NewSTS: func(ctx context.Context, creds aws.CredentialsProvider, profile, region string) (STSClient, error) {
 			return fakeClient{f: h.sts, creds: creds, region: region}, nil
 		},

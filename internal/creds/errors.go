@@ -6,8 +6,6 @@ import (
 	"io/fs"
 
 	"github.com/aws/smithy-go"
-
-	"github.com/sesamehq/sesame/internal/sso"
 )
 
 // ChainError is a problem with one profile of a chain: it names the profile
@@ -31,9 +29,13 @@ func stsError(profile, call string, err error) error {
 	if errors.As(err, &ce) {
 		return ce // a step below already said what is wrong
 	}
-	var le *sso.LoginError
-	if errors.As(err, &le) {
-		return le
+	var whole interface {
+		error
+		NextStep() string
+		SaysAll() bool
+	}
+	if errors.As(err, &whole) && whole.SaysAll() {
+		return whole // an IAM Identity Center sign-in to renew, say
 	}
 	var ns interface {
 		error

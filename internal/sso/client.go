@@ -60,6 +60,11 @@ func (e *LoginError) Unwrap() error { return ErrNeedLogin }
 // NextStep is the hint shown under the error.
 func (e *LoginError) NextStep() string { return e.Session.LoginHint(e.Profile) }
 
+// SaysAll is true: the message names the sign-in and NextStep the command,
+// so a caller that failed because of it (an STS call signed with a role's
+// credentials, say) passes it on as it is, not wrapped in its own words.
+func (e *LoginError) SaysAll() bool { return true }
+
 // Client keeps sign-ins. Its fields are its dependencies.
 type Client struct {
 	Store     func(context.Context) (*store.Store, error)

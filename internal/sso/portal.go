@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/sesamehq/sesame/internal/awsconfig"
 )
 
 // RoleProvider gets a role's credentials from the portal with the
@@ -90,4 +92,25 @@ func (p *RoleProvider) portalError(err error) error {
 		e.Hint = "run with --debug to see each step"
 	}
 	return e
+}
+
+// Profiles makes the providers of IAM Identity Center profiles for
+// internal/creds (its SSO interface).
+type Profiles struct {
+	Client *Client
+	// Login, when set, signs in interactively when there is no usable
+	// token; nil means fail with the command to run.
+	Login func(ctx context.Context, s Session, profile string) error
+}
+
+// RoleProvider returns the provider of SSO profile r's role credentials and
+// the key of the sign-in it uses.
+func (p *Profiles) RoleProvider(cfg *awsconfig.Config, r *awsconfig.Resolved) (aws.CredentialsProvider, string, error) {
+	s, err := SessionFor(cfg, r, true)
+	if err != nil {
+		return nil, "", err
+	}
+	acct, _ := r.Get("sso_account_id")
+	role, _ := r.Get("sso_role_name")
+	return &RoleProvider{Client: p.Client, Session: s, Profile: r.Name, AccountID: acct, RoleName: role, Login: p.Login}, s.Key(), nil
 }
