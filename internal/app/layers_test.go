@@ -28,10 +28,12 @@ var bands = [][]string{
 }
 
 // apart are pairs of packages of one band that must not import the first
-// from the second: the store knows nothing of AWS, and the AWS files know
-// nothing of secrets.
+// from the second: the store knows nothing of AWS, the AWS files know
+// nothing of secrets, and the provider chain and IAM Identity Center meet
+// only through creds.SSO, in the wiring.
 var apart = [][2]string{
 	{"awsconfig", "store"}, {"awssdk", "store"}, {"store", "awsconfig"},
+	{"sso", "creds"}, {"creds", "sso"},
 }
 
 const module = "github.com/sesamehq/sesame/internal/"
