@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -25,12 +26,16 @@ func (e *Env) tilde(text string) string {
 	return strings.ReplaceAll(text, e.Home+string(filepath.Separator), "~"+string(filepath.Separator))
 }
 
-// rootCause strips the *fs.PathError around err (its path is shown
-// separately).
+// rootCause strips the *fs.PathError around err, or the "cannot read
+// PATH: " of awsconfig.ReadFile (the path is shown separately).
 func rootCause(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
 	}
 	return err
 }
