@@ -73,17 +73,12 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 		return backends.Open(ctx, name, backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger})
 	}
 	f.Picker = &picker.TTY{Store: f.Store, Now: f.Now, Color: ios.ColorEnabled, Getenv: f.Getenv}
-	// The commands get the chain checked: errors with a next step, no
-	// malformed keys, --region applied (internal/credcheck).
-	f.Creds = credcheck.Checked(func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) })
-	f.SSO = func() (*sso.Client, error) { return newSSOClient(f) }
 	f.STS = func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
 		return newSTSClient(ctx, f, c, profile, region)
 	}
 	f.IAM = func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*iam.Client, error) {
 		return newIAMClient(ctx, f, c, profile, region)
 	}
-	f.SSOLoginOptions = func(deviceCode, noBrowser bool) sso.LoginOptions { return ssoLoginOptions(f, deviceCode, noBrowser) }
 	return f
 }
 
@@ -194,24 +189,32 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 	})
 	root.CompletionOptions.HiddenDefaultCmd = false
 
+	// The credential chain, checked (errors with a next step, no malformed
+	// keys, --region applied: internal/credcheck), and IAM Identity Center:
+	// handed to the commands that use them.
+	getter := credcheck.Checked(func(ctx context.Context, req creds.Request) (creds.Result, error) { return getCreds(ctx, f, req) })
+	ssoDeps := sso.Deps{
+		Client:       func() (*sso.Client, error) { return newSSOClient(f) },
+		LoginOptions: func(deviceCode, noBrowser bool) sso.LoginOptions { return ssoLoginOptions(f, deviceCode, noBrowser) },
+	}
 	root.AddCommand(
 		add.NewCmdAdd(f, nil),
 		clearcmd.NewCmdClear(f, nil),
-		configure.NewCmdConfigure(f),
+		configure.NewCmdConfigure(f, ssoDeps),
 		doctor.NewCmdDoctor(f, nil),
-		execcmd.NewCmdExec(f, nil),
-		export.NewCmdExport(f, nil),
+		execcmd.NewCmdExec(f, getter, nil),
+		export.NewCmdExport(f, getter, nil),
 		list.NewCmdList(f, nil),
 		lock.NewCmdLock(f, nil),
-		login.NewCmdLogin(f, nil),
+		login.NewCmdLogin(f, getter, nil),
 		migrate.NewCmdMigrate(f, nil),
 		remove.NewCmdRemove(f, nil),
 		rotate.NewCmdRotate(f, nil),
 		shellinit.NewCmdShellInit(f, nil),
-		newCmdSSO(f),
-		use.NewCmdUse(f, nil),
+		newCmdSSO(f, ssoDeps),
+		use.NewCmdUse(f, getter, nil),
 		version.NewCmdVersion(f, nil),
-		whoami.NewCmdWhoami(f, nil),
+		whoami.NewCmdWhoami(f, getter, nil),
 	)
 	return root
 }

@@ -27,13 +27,14 @@ var bands = [][]string{
 	{"app"},
 }
 
-// apart are pairs of packages of one band that must not import the first
+// apart are pairs of packages that must not import the first
 // from the second: the store knows nothing of AWS, the AWS files know
 // nothing of secrets, and the provider chain and IAM Identity Center meet
-// only through creds.SSO, in the wiring.
+// only through creds.SSO, in the wiring; cmdutil builds neither (the
+// wiring hands commands the Getter and sso.Deps they need).
 var apart = [][2]string{
 	{"awsconfig", "store"}, {"awssdk", "store"}, {"store", "awsconfig"},
-	{"sso", "creds"}, {"creds", "sso"},
+	{"sso", "creds"}, {"creds", "sso"}, {"creds", "cmdutil"}, {"sso", "cmdutil"},
 }
 
 const module = "github.com/sesamehq/sesame/internal/"

@@ -16,10 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
-	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
-	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -54,19 +52,12 @@ type Factory struct {
 	// OpenBackend opens a store backend by name; "" means SESAME_BACKEND,
 	// else the platform's keyring.
 	OpenBackend func(ctx context.Context, name string) (store.Backend, error)
-	// SSO builds the IAM Identity Center client.
-	SSO func() (*sso.Client, error)
 	// STS builds the STS client for a step of profile, signing with c
 	// (nil: unsigned) in region: awssdk.STS, with the profile's
 	// endpoint_url unless the environment sets an STS endpoint.
 	STS func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error)
 	// IAM builds the IAM client as STS builds the STS client.
 	IAM func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*iam.Client, error)
-	// SSOLoginOptions picks the sign-in flow and its terminal manners.
-	SSOLoginOptions func(deviceCode, noBrowser bool) sso.LoginOptions
-	// Creds gets a profile's credentials (the chain of internal/creds,
-	// wrapped in credcheck.Checked); nil where none is wired in.
-	Creds creds.Getter
 
 	storeOnce sync.Once
 	store     *store.Store

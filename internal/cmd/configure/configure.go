@@ -19,14 +19,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/sso"
 )
 
-// NewCmdConfigure builds `sesame configure`.
-func NewCmdConfigure(f *cmdutil.Factory) *cobra.Command {
+// NewCmdConfigure builds `sesame configure` on deps.
+func NewCmdConfigure(f *cmdutil.Factory, deps sso.Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "configure <command>",
 		Short: "Set up profiles interactively",
 	}
-	cmd.AddCommand(NewCmdSSO(f, nil))
+	cmd.AddCommand(NewCmdSSO(f, deps, nil))
 	return cmd
 }

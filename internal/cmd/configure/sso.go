@@ -51,7 +51,7 @@ type SSOOptions struct {
 	Chooser  Chooser
 	// Client builds the IAM Identity Center client.
 	Client func() (Client, error)
-	// LoginOptions picks the sign-in flow (Factory.SSOLoginOptions).
+	// LoginOptions picks the sign-in flow (sso.Deps.LoginOptions).
 	LoginOptions func(deviceCode, noBrowser bool) sso.LoginOptions
 	Logger       *slog.Logger
 	// Now is the clock (time.Now when nil); it paces the progress line.
@@ -64,9 +64,9 @@ type SSOOptions struct {
 	Default bool
 }
 
-// NewCmdSSO builds `sesame configure sso`; runF replaces the run function
-// in tests.
-func NewCmdSSO(f *cmdutil.Factory, runF func(context.Context, *SSOOptions) error) *cobra.Command {
+// NewCmdSSO builds `sesame configure sso` on deps; runF replaces the run
+// function in tests.
+func NewCmdSSO(f *cmdutil.Factory, deps sso.Deps, runF func(context.Context, *SSOOptions) error) *cobra.Command {
 	opts := &SSOOptions{
 		IO:       f.IOStreams,
 		Config:   f.Config,
@@ -78,13 +78,13 @@ func NewCmdSSO(f *cmdutil.Factory, runF func(context.Context, *SSOOptions) error
 				(!f.IOStreams.IsStdoutTTY() || f.IOStreams.ColorEnabled())
 		}},
 		Client: func() (Client, error) {
-			c, err := f.SSO()
+			c, err := deps.Client()
 			if err != nil {
 				return nil, err
 			}
 			return SSOClient{c}, nil
 		},
-		LoginOptions: f.SSOLoginOptions,
+		LoginOptions: deps.LoginOptions,
 		Logger:       f.Logger,
 		Now:          f.Now,
 	}

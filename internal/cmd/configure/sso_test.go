@@ -752,7 +752,7 @@ func TestNewCmdSSOFlags(t *testing.T) {
 		{args: []string{"extra"}, wantErr: true},
 	} {
 		var got *SSOOptions
-		cmd := NewCmdSSO(f, func(ctx context.Context, o *SSOOptions) error { got = o; return nil })
+		cmd := NewCmdSSO(f, sso.Deps{}, func(ctx context.Context, o *SSOOptions) error { got = o; return nil })
 		cmd.SetArgs(tt.args)
 		cmd.SetOut(&bytes.Buffer{})
 		cmd.SetErr(&bytes.Buffer{})
@@ -767,7 +767,7 @@ func TestNewCmdSSOFlags(t *testing.T) {
 			t.Errorf("%q: err %v, options %+v", tt.args, err, got)
 		}
 	}
-	parent := NewCmdConfigure(f)
+	parent := NewCmdConfigure(f, sso.Deps{})
 	if sub, _, err := parent.Find([]string{"sso"}); err != nil || sub.Name() != "sso" {
 		t.Errorf("configure has no sso subcommand: %v", err)
 	}

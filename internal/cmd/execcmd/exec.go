@@ -92,8 +92,9 @@ type Options struct {
 	Server string
 }
 
-// NewCmdExec builds the command; runF replaces the run function in tests.
-func NewCmdExec(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+// NewCmdExec builds the command on getter, the credential chain; runF replaces
+// the run function in tests.
+func NewCmdExec(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
@@ -170,7 +171,7 @@ instead, as sesame export --format json does.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = f.Creds
+			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -321,7 +321,8 @@ func TestJSON(t *testing.T) {
 func TestFlags(t *testing.T) {
 	t.Parallel()
 	ios, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IOStreams: ios, Creds: func(context.Context, creds.Request) (creds.Result, error) { return creds.Result{}, nil }}
+	f := &cmdutil.Factory{IOStreams: ios}
+	getter := func(context.Context, creds.Request) (creds.Result, error) { return creds.Result{}, nil }
 	tests := []struct {
 		args        []string
 		wantProfile string
@@ -346,7 +347,7 @@ func TestFlags(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			t.Parallel()
 			var got *Options
-			cmd := NewCmdExec(f, func(_ context.Context, o *Options) error { got = o; return nil })
+			cmd := NewCmdExec(f, getter, func(_ context.Context, o *Options) error { got = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SilenceErrors, cmd.SilenceUsage = true, true
 			err := cmd.Execute()

@@ -56,8 +56,9 @@ type Options struct {
 	Force   bool
 }
 
-// NewCmdExport builds the command; runF replaces the run function in tests.
-func NewCmdExport(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+// NewCmdExport builds the command on getter, the credential chain; runF replaces
+// the run function in tests.
+func NewCmdExport(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
@@ -103,7 +104,7 @@ sesame refuses to print secrets to a terminal unless --force is given.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = f.Creds
+			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -209,9 +209,9 @@ func TestFlags(t *testing.T) {
 	t.Parallel()
 	ios, _, _, _ := iostreams.Test()
 	getter := (&fakeGetter{}).get
-	f := &cmdutil.Factory{IOStreams: ios, Creds: getter}
+	f := &cmdutil.Factory{IOStreams: ios}
 	var got *Options
-	cmd := NewCmdExport(f, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd := NewCmdExport(f, getter, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"prod", "--format", "ini", "--write", "--as", "legacy", "--force", "--duration", "8h",
 		"--no-session", "--region", "eu-north-1", "--mfa-token", "123456"})
 	if err := cmd.Execute(); err != nil {
@@ -221,7 +221,7 @@ func TestFlags(t *testing.T) {
 	if got.Profile != "prod" || got.Format != "ini" || !got.Write || got.As != "legacy" || !got.Force || got.Request != want || got.Creds == nil {
 		t.Errorf("options = %+v", got)
 	}
-	cmd = NewCmdExport(f, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd = NewCmdExport(f, nil, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestFlags(t *testing.T) {
 	if got.Profile != "" || got.Format != credfmt.FormatEnv || got.Write || got.Force || got.Request != (creds.Request{}) {
 		t.Errorf("defaults = %+v", got)
 	}
-	cmd = NewCmdExport(f, func(context.Context, *Options) error { return nil })
+	cmd = NewCmdExport(f, nil, func(context.Context, *Options) error { return nil })
 	cmd.SetArgs([]string{"a", "b"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {

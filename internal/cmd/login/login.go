@@ -115,8 +115,9 @@ type Options struct {
 	Stdout bool
 }
 
-// NewCmdLogin builds the command; runF replaces the run function in tests.
-func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+// NewCmdLogin builds the command on getter, the credential chain; runF replaces
+// the run function in tests.
+func NewCmdLogin(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
@@ -174,7 +175,7 @@ it. The sign-in URL is valid for 15 minutes and signs in whoever opens it:
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = f.Creds
+			opts.Creds = getter
 			opts.FederationURL = f.Getenv("SESAME_FEDERATION_URL")
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -736,7 +736,7 @@ func TestFlags(t *testing.T) {
 	env := map[string]string{"SESAME_FEDERATION_URL": "http://127.0.0.1:1/federation"}
 	f := &cmdutil.Factory{IOStreams: ios, LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
 	var got *Options
-	cmd := NewCmdLogin(f, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd := NewCmdLogin(f, nil, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"prod", "--duration", "8h", "--region", "eu-north-1", "--path", "s3/home", "--stdout", "--mfa-token", "123456"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -745,7 +745,7 @@ func TestFlags(t *testing.T) {
 		got.FederationURL != env["SESAME_FEDERATION_URL"] || got.Browser == nil || got.NewSTS == nil || got.Source == nil {
 		t.Errorf("options = %+v", got)
 	}
-	cmd = NewCmdLogin(f, func(context.Context, *Options) error { return nil })
+	cmd = NewCmdLogin(f, nil, func(context.Context, *Options) error { return nil })
 	cmd.SetArgs([]string{"a", "b"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {

@@ -101,8 +101,9 @@ type Options struct {
 	Request creds.Request
 }
 
-// NewCmdUse builds the command; runF replaces the run function in tests.
-func NewCmdUse(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+// NewCmdUse builds the command on getter, the credential chain; runF replaces
+// the run function in tests.
+func NewCmdUse(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
 		IO:            f.IOStreams,
 		Config:        f.Config,
@@ -176,7 +177,7 @@ only recognises use as the first word.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = f.Creds
+			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

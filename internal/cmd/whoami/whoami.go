@@ -54,8 +54,9 @@ type Options struct {
 	JSON    bool
 }
 
-// NewCmdWhoami builds the command; runF replaces the run function in tests.
-func NewCmdWhoami(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+// NewCmdWhoami builds the command on getter, the credential chain; runF replaces
+// the run function in tests.
+func NewCmdWhoami(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
@@ -86,7 +87,7 @@ set; AWS_CA_BUNDLE is honoured.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = f.Creds
+			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

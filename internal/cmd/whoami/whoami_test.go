@@ -166,7 +166,7 @@ func TestFlags(t *testing.T) {
 		return nil, errors.New("no client in this test")
 	}}
 	var got *Options
-	cmd := NewCmdWhoami(f, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd := NewCmdWhoami(f, nil, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"prod", "--json"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestFlags(t *testing.T) {
 	if _, err := got.Identity.CallerIdentity(t.Context(), "prod", static); err == nil || len(built) != 1 || built[0] != "prod "+DefaultRegion {
 		t.Errorf("CallerIdentity: %v; Factory.STS calls %q, want [\"prod %s\"]", err, built, DefaultRegion)
 	}
-	cmd = NewCmdWhoami(f, func(context.Context, *Options) error { return nil })
+	cmd = NewCmdWhoami(f, nil, func(context.Context, *Options) error { return nil })
 	cmd.SetArgs([]string{"a", "b"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	if err := cmd.Execute(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {

@@ -34,9 +34,10 @@ type Options struct {
 	Share      bool
 }
 
-// NewCmdLogin builds the command; runF replaces the run function in tests.
-func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Now: f.Now, LoginOptions: f.SSOLoginOptions, Sessions: sso.PickSessions}
+// NewCmdLogin builds the command on deps; runF replaces the run function in
+// tests.
+func NewCmdLogin(f *cmdutil.Factory, deps sso.Deps, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: deps.Client, Now: f.Now, LoginOptions: deps.LoginOptions, Sessions: sso.PickSessions}
 	cmd := &cobra.Command{
 		Use:   "login [--sso-session NAME | --profile P | --all]",
 		Short: "Sign in to IAM Identity Center",

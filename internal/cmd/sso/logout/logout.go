@@ -27,9 +27,10 @@ type Options struct {
 	All     bool
 }
 
-// NewCmdLogout builds the command; runF replaces the run function in tests.
-func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: f.SSO, Store: f.Store, Sessions: sso.PickSessions}
+// NewCmdLogout builds the command on deps; runF replaces the run function
+// in tests.
+func NewCmdLogout(f *cmdutil.Factory, deps sso.Deps, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, Client: deps.Client, Store: f.Store, Sessions: sso.PickSessions}
 	cmd := &cobra.Command{
 		Use:   "logout [--sso-session NAME | --all]",
 		Short: "Sign out of IAM Identity Center and forget the sign-in",

@@ -58,10 +58,10 @@ type Options struct {
 	Refresh  bool
 }
 
-// NewCmdPopulate builds the command; runF replaces the run function in
-// tests.
-func NewCmdPopulate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Client: f.SSO, Store: f.Store, Now: f.Now,
+// NewCmdPopulate builds the command on deps; runF replaces the run function
+// in tests.
+func NewCmdPopulate(f *cmdutil.Factory, deps sso.Deps, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Client: deps.Client, Store: f.Store, Now: f.Now,
 		Logger: f.Logger, Sessions: sso.PickSessions}
 	cmd := &cobra.Command{
 		Use:   "populate [--sso-session NAME] [--template T] [--region R] [--dry-run] [--prune] [--refresh]",

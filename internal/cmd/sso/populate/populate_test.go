@@ -567,7 +567,7 @@ func TestNewCmdPopulateFlags(t *testing.T) {
 	t.Parallel()
 	io, _, _, _ := iostreams.Test()
 	var got *Options
-	cmd := NewCmdPopulate(&cmdutil.Factory{IOStreams: io}, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd := NewCmdPopulate(&cmdutil.Factory{IOStreams: io}, sso.Deps{}, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--sso-session", "corp", "--template", "{{.RoleName}}", "--region", "eu-west-1", "--dry-run", "--prune", "--refresh"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -575,7 +575,7 @@ func TestNewCmdPopulateFlags(t *testing.T) {
 	if got.Session != "corp" || got.Template != "{{.RoleName}}" || got.Region != "eu-west-1" || !got.DryRun || !got.Prune || !got.Refresh {
 		t.Errorf("options %+v", got)
 	}
-	cmd = NewCmdPopulate(&cmdutil.Factory{IOStreams: io}, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd = NewCmdPopulate(&cmdutil.Factory{IOStreams: io}, sso.Deps{}, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs(nil)
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
