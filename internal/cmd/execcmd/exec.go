@@ -96,6 +96,7 @@ type Options struct {
 // the run function in tests.
 func NewCmdExec(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
+		Creds:         getter,
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
 		LookupEnv:     f.LookupEnv,
@@ -171,7 +172,6 @@ instead, as sesame export --format json does.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

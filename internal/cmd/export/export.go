@@ -60,6 +60,7 @@ type Options struct {
 // the run function in tests.
 func NewCmdExport(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
+		Creds:         getter,
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
 		ConfigPaths:   f.ConfigPaths,
@@ -104,7 +105,6 @@ sesame refuses to print secrets to a terminal unless --force is given.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

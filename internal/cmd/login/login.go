@@ -119,6 +119,7 @@ type Options struct {
 // the run function in tests.
 func NewCmdLogin(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
+		Creds:         getter,
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
 		Source: func(profile string) (awsconfig.Source, error) {
@@ -175,7 +176,6 @@ it. The sign-in URL is valid for 15 minutes and signs in whoever opens it:
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = getter
 			opts.FederationURL = f.Getenv("SESAME_FEDERATION_URL")
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -105,6 +105,7 @@ type Options struct {
 // the run function in tests.
 func NewCmdUse(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
+		Creds:         getter,
 		IO:            f.IOStreams,
 		Config:        f.Config,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
@@ -177,7 +178,6 @@ only recognises use as the first word.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

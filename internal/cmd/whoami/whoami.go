@@ -58,6 +58,7 @@ type Options struct {
 // the run function in tests.
 func NewCmdWhoami(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{
+		Creds:         getter,
 		IO:            f.IOStreams,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
 		Identity: STS{New: func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
@@ -87,7 +88,6 @@ set; AWS_CA_BUNDLE is honoured.`,
 			if len(args) == 1 {
 				opts.Profile = args[0]
 			}
-			opts.Creds = getter
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
