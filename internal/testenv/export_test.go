@@ -4,14 +4,8 @@ package testenv
 // external tests.
 var SkipOrFailCI = skipOrFail
 
-// MotoPID returns the process id of the shared moto server, 0 if it is not
-// running.
-func MotoPID() int {
-	if moto.proc == nil {
-		return 0
-	}
-	return moto.proc.cmd.Process.Pid
-}
+// PID returns the process id of the moto server m uses.
+func (m *MotoServer) PID() int { return m.proc.cmd.Process.Pid }
 
 // StartMoto starts a moto_server of its own, not the shared one.
 func StartMoto() (url string, pid int, stop func(), err error) {

@@ -31,19 +31,26 @@ const (
 // motoStartTimeout bounds how long moto may take to answer GET /moto-api/.
 const motoStartTimeout = 30 * time.Second
 
-// moto is the shared moto server of this test binary (see the package doc).
-var moto struct {
-	once sync.Once
-	proc *motoProcess
-	err  error
+// MotoPoolSize is how many moto servers one test binary may run: as many
+// tests (or scripts) use moto at once, each with a server of its own.
+// Each server takes about 100 MB; they start as they are first needed.
+const MotoPoolSize = 3
+
+// motoPool holds the moto servers of this test binary (see the package
+// doc): a token in sem is the right to use one, idle are the started
+// servers nobody uses, last used on top.
+var motoPool struct {
+	sem chan struct{}
+
+	mu   sync.Mutex
+	idle []*motoProcess
+	err  error // why a server could not be started; later starts fail at once
 }
 
-// motoSem holds one token: whoever holds it has exclusive use of the shared
-// moto server.
-var motoSem = make(chan struct{}, 1)
+func init() { motoPool.sem = make(chan struct{}, MotoPoolSize) }
 
-// MotoServer is exclusive use of the shared moto server by one test (or
-// script), with a fresh recording proxy in front of it.
+// MotoServer is exclusive use of one of the test binary's moto servers by
+// one test (or script), with a fresh recording proxy in front of it.
 //
 // Its methods are safe for concurrent use.
 type MotoServer struct {
@@ -104,11 +111,11 @@ func (m *MotoServer) EnableAuth(ctx context.Context) error {
 	return m.proc.resetAuth(ctx, "0")
 }
 
-// Moto gives the test exclusive use of the shared moto server, starting it
-// the first time, with all state reset, authentication off and a fresh
-// recording proxy in front of it. Exclusive use ends when the test ends, so
-// tests using moto run one at a time while other tests run in parallel; a
-// test must not call Moto twice.
+// Moto gives the test exclusive use of one of the test binary's moto
+// servers (at most [MotoPoolSize], started as needed), with all state
+// reset, authentication off and a fresh recording proxy in front of it.
+// Exclusive use ends when the test ends; tests using moto wait for a free
+// server while other tests run. A test must not call Moto twice.
 //
 // If moto_server is not installed the test fails in CI and is skipped
 // elsewhere. The package's TestMain must call [Main].
@@ -128,25 +135,35 @@ func Moto(t testing.TB) *MotoServer {
 }
 
 // AcquireMoto is [Moto] for code without a testing.TB (testscript commands):
-// it waits for exclusive use of the shared moto server until ctx ends,
-// starting and resetting it, and starts a recording proxy. The caller must
-// call release exactly once, which stops the proxy and frees the server.
+// it waits until ctx ends for exclusive use of a moto server, starting one
+// if none is idle and fewer than [MotoPoolSize] run, resets it, and starts
+// a recording proxy. The caller must call release exactly once, which stops
+// the proxy and frees the server for the next test.
 //
 // A missing moto_server is reported as a *[MissingToolError].
 func AcquireMoto(ctx context.Context) (m *MotoServer, release func(), err error) {
 	if err := checkMain(); err != nil {
 		return nil, nil, err
 	}
-	proc, err := sharedMoto()
-	if err != nil {
+	if err := MotoAvailable(); err != nil {
 		return nil, nil, err
 	}
 	select {
-	case motoSem <- struct{}{}:
+	case motoPool.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, nil, fmt.Errorf("testenv: waiting for the shared moto server: %w", context.Cause(ctx))
+		return nil, nil, fmt.Errorf("testenv: waiting for a free moto server (all %d in use): %w", MotoPoolSize, context.Cause(ctx))
 	}
-	unlock := func() { <-motoSem }
+	proc, err := takeMoto()
+	if err != nil {
+		<-motoPool.sem
+		return nil, nil, err
+	}
+	unlock := func() {
+		motoPool.mu.Lock()
+		motoPool.idle = append(motoPool.idle, proc)
+		motoPool.mu.Unlock()
+		<-motoPool.sem
+	}
 	if err := proc.reset(ctx); err != nil {
 		unlock()
 		return nil, nil, err
@@ -181,25 +198,40 @@ func MotoAvailable() error {
 	return err
 }
 
-// sharedMoto starts moto the first time it is called.
-func sharedMoto() (*motoProcess, error) {
-	moto.once.Do(func() {
-		if moto.err = MotoAvailable(); moto.err != nil {
-			return
+// takeMoto returns the idle moto server used last, or starts one. The
+// caller holds a token of motoPool.sem, so fewer than MotoPoolSize servers
+// are in use by others and starting one keeps within the bound.
+func takeMoto() (*motoProcess, error) {
+	motoPool.mu.Lock()
+	if n := len(motoPool.idle); n > 0 {
+		p := motoPool.idle[n-1]
+		motoPool.idle = motoPool.idle[:n-1]
+		motoPool.mu.Unlock()
+		return p, nil
+	}
+	err := motoPool.err
+	motoPool.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+
+	// Ports are picked by listening and closing, so another process can
+	// take one in between: try a few times.
+	var p *motoProcess
+	for range 3 {
+		p, err = startMoto(motoStartTimeout)
+		if err == nil || !errors.Is(err, errExited) {
+			break
 		}
-		// Ports are picked by listening and closing, so another process
-		// can take one in between: try a few times.
-		for range 3 {
-			moto.proc, moto.err = startMoto(motoStartTimeout)
-			if moto.err == nil || !errors.Is(moto.err, errExited) {
-				break
-			}
-		}
-		if moto.proc != nil {
-			atExit(moto.proc.stop)
-		}
-	})
-	return moto.proc, moto.err
+	}
+	if err != nil {
+		motoPool.mu.Lock()
+		motoPool.err = err
+		motoPool.mu.Unlock()
+		return nil, err
+	}
+	atExit(p.stop)
+	return p, nil
 }
 
 var errExited = errors.New("moto_server exited")

@@ -1,12 +1,15 @@
 package testenv_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -128,9 +131,13 @@ func TestMotoThroughRecordingProxy(t *testing.T) {
 }
 
 func TestMotoResetBetweenTests(t *testing.T) {
-	// Subtests run in order; each acquires (and so resets) moto afresh.
+	// Subtests run in order; each acquires (and so resets) moto afresh. No
+	// other test holds a server meanwhile (the parallel ones wait), so the
+	// second gets the server the first used, last released.
+	var first string
 	t.Run("create", func(t *testing.T) {
 		m := testenv.Moto(t)
+		first = m.URL
 		cfg := motoClients(t, m)
 		if _, err := iam.NewFromConfig(cfg).CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String("bob")}); err != nil {
 			t.Fatalf("CreateUser: %v", err)
@@ -138,6 +145,9 @@ func TestMotoResetBetweenTests(t *testing.T) {
 	})
 	t.Run("gone after reset", func(t *testing.T) {
 		m := testenv.Moto(t)
+		if m.URL != first {
+			t.Fatalf("got moto at %s, want the one used last, %s", m.URL, first)
+		}
 		if n := m.Proxy.Count("", ""); n != 0 {
 			t.Errorf("fresh proxy has %d requests logged", n)
 		}
@@ -224,4 +234,78 @@ func TestMotoResetAuth(t *testing.T) {
 			t.Errorf("GetCallerIdentity with any key after a new acquisition: %v, want success", err)
 		}
 	})
+}
+
+// TestMotoPool: up to MotoPoolSize tests hold a server each at once, each
+// with state of its own; one more waits until a server is released, and
+// then gets that one, reset.
+func TestMotoPool(t *testing.T) {
+	testenv.SkipInShort(t, "starts moto servers")
+	if err := testenv.MotoAvailable(); err != nil {
+		testenv.SkipOrFail(t, err)
+	}
+	type held struct {
+		m       *testenv.MotoServer
+		release func()
+	}
+	var all []held
+	t.Cleanup(func() {
+		for _, h := range all {
+			h.release()
+		}
+	})
+	urls := map[string]bool{}
+	for i := range testenv.MotoPoolSize {
+		m, release, err := testenv.AcquireMoto(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, held{m, release})
+		urls[m.URL] = true
+		// A user named after the server, on that server only.
+		client := iam.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(m.ProxyURL()),
+			Credentials: credentials.NewStaticCredentialsProvider(exampleKeyID, exampleSecret, "")})
+		if _, err := client.CreateUser(t.Context(), &iam.CreateUserInput{UserName: aws.String(fmt.Sprintf("user%d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(urls) != testenv.MotoPoolSize {
+		t.Fatalf("%d tests hold %d servers, want one each", testenv.MotoPoolSize, len(urls))
+	}
+	for i, h := range all {
+		client := iam.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(h.m.ProxyURL()),
+			Credentials: credentials.NewStaticCredentialsProvider(exampleKeyID, exampleSecret, "")})
+		users, err := client.ListUsers(t.Context(), &iam.ListUsersInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(users.Users) != 1 || aws.ToString(users.Users[0].UserName) != fmt.Sprintf("user%d", i) {
+			t.Errorf("server %d has users %+v, want only user%d", i, users.Users, i)
+		}
+	}
+
+	// All held: the next one waits until its context ends.
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if _, _, err := testenv.AcquireMoto(ctx); err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("AcquireMoto with every server held: %v, want to wait until the deadline", err)
+	}
+
+	// Released, a server goes to the next one, reset.
+	freed := all[0].m.URL
+	all[0].release()
+	m, release, err := testenv.AcquireMoto(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all[0] = held{m, release}
+	if m.URL != freed {
+		t.Errorf("got %s, want the released %s", m.URL, freed)
+	}
+	client := iam.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(m.ProxyURL()),
+		Credentials: credentials.NewStaticCredentialsProvider(exampleKeyID, exampleSecret, "")})
+	users, err := client.ListUsers(t.Context(), &iam.ListUsersInput{})
+	if err != nil || len(users.Users) != 0 {
+		t.Errorf("the server after release: users %v (%v), want none", users, err)
+	}
 }

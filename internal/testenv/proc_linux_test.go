@@ -63,13 +63,13 @@ func TestMotoStopKillsProcessGroup(t *testing.T) {
 }
 
 // TestSharedMotoStopsWithTestBinary runs a child test binary that uses the
-// shared moto server and checks that no moto process outlives it, whether
+// moto pool and checks that no moto process outlives it, whether
 // the child ends normally (TestMain's Cleanup) or dies abruptly (the
 // kernel's parent-death signal).
 func TestSharedMotoStopsWithTestBinary(t *testing.T) {
 	if mode := os.Getenv("TESTENV_CHILD"); mode != "" {
-		testenv.Moto(t)
-		fmt.Printf("MOTO_PID=%d\n", testenv.MotoPID())
+		m := testenv.Moto(t)
+		fmt.Printf("MOTO_PID=%d\n", m.PID())
 		if mode == "die" {
 			os.Exit(7)
 		}

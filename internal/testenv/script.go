@@ -17,8 +17,8 @@ import (
 	"github.com/sesamehq/sesame/internal/fakeaws"
 )
 
-// motoAcquireTimeout bounds how long a script's moto command waits for the
-// shared server while other tests hold it.
+// motoAcquireTimeout bounds how long a script's moto command waits for a
+// server of the pool while other tests hold them all.
 const motoAcquireTimeout = 5 * time.Minute
 
 // ScriptParams returns testscript parameters that run the scripts in dir
@@ -38,7 +38,7 @@ const motoAcquireTimeout = 5 * time.Minute
 // Commands, in addition to testscript's (which include chmod):
 //
 //	moto
-//	    Acquire the shared moto server for the rest of the script (reset,
+//	    Acquire a moto server of the pool for the rest of the script (reset,
 //	    authentication off) with a fresh recording proxy. Sets
 //	    AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_IAM to
 //	    the proxy, AWS_REGION and AWS_DEFAULT_REGION to us-east-1, MOTO_URL

@@ -1,5 +1,5 @@
-// Package testenv is the harness sesame's tests run in: a shared moto server
-// with a recording proxy per test, a sandboxed home directory and
+// Package testenv is the harness sesame's tests run in: a small pool of
+// moto servers, each used by one test at a time with a recording proxy, a sandboxed home directory and
 // environment, the sesame binary built once per test binary, and the rule for
 // missing tools.
 //
@@ -14,17 +14,17 @@
 //
 // # Per-test-binary state
 //
-// Starting moto and building sesame are slow, so each happens at most once
-// per test binary and is cached in package state: the moto process and the
-// lock that gives one test at a time exclusive use of it, and the built
-// binaries. A package whose tests use [Moto], [AcquireMoto], [Sesame],
-// [BuildBinary] or [Run] must stop that state at the end with a TestMain:
+// Starting moto and building sesame are slow, so they are cached in package
+// state per test binary: up to [MotoPoolSize] moto processes, each used by
+// one test at a time and reset for the next, and the binaries, built once.
+// A package whose tests use [Moto], [AcquireMoto], [Sesame], [BuildBinary]
+// or [Run] must stop that state at the end with a TestMain:
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
 //
 // Those functions fail the test when TestMain was not set up this way, so no
 // process or temporary directory outlives the test binary. On Linux the moto
-// process is also killed if the test binary dies without running TestMain to
+// processes are also killed if the test binary dies without running TestMain to
 // the end (a panic or a timeout).
 //
 // All functions are safe for concurrent use by parallel tests.
@@ -68,7 +68,7 @@ func Setup() {
 	state.mainInstalled.Store(true)
 }
 
-// Cleanup stops the shared moto server (killing its whole process group) and
+// Cleanup stops the moto servers (killing each one's whole process group) and
 // removes the binaries built by [BuildBinary]. Use it in a TestMain that does
 // not call [Main], after m.Run. Calling it twice is harmless.
 func Cleanup() {
