@@ -24,6 +24,7 @@ type Options struct {
 // NewCmdClear builds the command; runF replaces the run function in tests.
 func NewCmdClear(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Store: f.Store, Config: f.Config}
+	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "clear [PROFILE]",
 		Short: "Delete cached sessions (all, or one profile's)",
@@ -31,16 +32,18 @@ func NewCmdClear(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 PROFILE only. Long-term keys and SSO sign-ins stay.`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.Profile = args[0]
+			profile, err := profileArg.Get(args)
+			if err != nil {
+				return err
 			}
+			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
+	profileArg = cmdutil.AddProfileArg(cmd, f, "")
 	return cmd
 }
 

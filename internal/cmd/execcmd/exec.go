@@ -103,6 +103,7 @@ func NewCmdExec(f *cmdutil.Factory, getter creds.Getter, runF func(context.Conte
 		Environ:       os.Environ,
 		Config:        f.Config,
 	}
+	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "exec [PROFILE] [flags] [-- CMD [ARG...]]",
 		Short: "Run a command with temporary credentials in its environment",
@@ -159,7 +160,10 @@ instead, as sesame export --format json does.`,
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
 				before = args[:dash]
 			}
-			if len(before) > 1 {
+			switch {
+			case profileArg.Flag() != "" && len(before) > 0 && before[0] != profileArg.Flag():
+				return cmdutil.Usagef("put the command after --: sesame exec --profile %s -- %s", profileArg.Flag(), strings.Join(before, " "))
+			case len(before) > 1:
 				return cmdutil.Usagef("put the command after --: sesame exec %s -- %s", before[0], strings.Join(before[1:], " "))
 			}
 			return nil
@@ -169,9 +173,11 @@ instead, as sesame export --format json does.`,
 				opts.Command = args[dash:]
 				args = args[:dash]
 			}
-			if len(args) == 1 {
-				opts.Profile = args[0]
+			profile, err := profileArg.Get(args)
+			if err != nil {
+				return err
 			}
+			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -183,7 +189,7 @@ instead, as sesame export --format json does.`,
 	fl.BoolVarP(&opts.JSON, "json", "j", false, "print the credential_process document instead of running a command")
 	fl.BoolVar(&opts.ForceNest, "force-nest", false, "run even inside another sesame exec")
 	fl.StringVar(&opts.Server, "server", "", "serve auto-refreshing credentials on 127.0.0.1 instead of putting keys in the environment: ecs or imds")
-	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
+	profileArg = cmdutil.AddProfileArg(cmd, f, "")
 	return cmd
 }
 

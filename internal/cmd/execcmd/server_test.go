@@ -5,8 +5,8 @@ package execcmd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -134,7 +134,10 @@ func TestRunServer(t *testing.T) {
 	for _, kind := range []string{ServerECS, ServerIMDS} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			res := creds.Result{Credentials: aws.Credentials{AccessKeyID: "ASIASERVED", SecretAccessKey: "served-secret", SessionToken: "served-token",
+			// A key of this run alone: another test's server may take the
+			// port once this one has stopped.
+			key := fmt.Sprintf("ASIASERVED%d", time.Now().UnixNano())
+			res := creds.Result{Credentials: aws.Credentials{AccessKeyID: key, SecretAccessKey: "served-secret", SessionToken: "served-token",
 				CanExpire: true, Expires: time.Now().Add(time.Hour)}, Region: "eu-west-1"}
 			opts, fr, out, errOut, reqs := newOpts(t, map[string]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN": "inherited", "AWS_EC2_METADATA_DISABLED": "true"}, res)
 			opts.Server, opts.Command = kind, []string{"prog", "arg"}
@@ -151,7 +154,7 @@ func TestRunServer(t *testing.T) {
 			if cmdutil.ExitCode(err) != 7 {
 				t.Fatalf("Run = %v, want the child's exit status 7", err)
 			}
-			if fetchErr != nil || doc["AccessKeyId"] != "ASIASERVED" || doc["SecretAccessKey"] != "served-secret" || doc["Token"] != "served-token" {
+			if fetchErr != nil || doc["AccessKeyId"] != key || doc["SecretAccessKey"] != "served-secret" || doc["Token"] != "served-token" {
 				t.Fatalf("the child got %v, %v", doc, fetchErr)
 			}
 			if child.Path != binDir+"/prog" || strings.Join(child.Args, " ") != "prog arg" || fr.path != "" {
@@ -191,11 +194,12 @@ func TestRunServer(t *testing.T) {
 			if len(*reqs) != 1 || (*reqs)[0].MFAToken != "123456" {
 				t.Errorf("requests %+v", *reqs)
 			}
-			// The server stopped with the child.
-			u, _ := url.Parse(endpoint)
-			if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
-				c.Close()
-				t.Error("the server still accepts connections after the child ended")
+			// The server stopped with the child: nothing at its address
+			// hands out these credentials any more.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if d, err := fetchLikeSDK(ctx, child.Env); err == nil && d["AccessKeyId"] == key {
+				t.Errorf("the server at %s still serves after the child ended", endpoint)
 			}
 			if out.Len() != 0 || errOut.Len() != 0 {
 				t.Errorf("output %q %q", out, errOut)

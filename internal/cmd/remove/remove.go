@@ -30,15 +30,20 @@ type Options struct {
 // NewCmdRemove builds the command; runF replaces the run function in tests.
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, Store: f.Store, Config: f.Config}
+	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:     "remove PROFILE",
 		Aliases: []string{"rm"},
 		Short:   "Delete a stored key pair and the profile's cached sessions",
 		Long: `Delete the key pair stored for PROFILE and every session cached for it.
 On a terminal sesame asks first, unless --force. The AWS config is not changed.`,
-		Args: cmdutil.ExactArgs(1, "a profile name: sesame remove PROFILE"),
+		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = args[0]
+			profile, err := profileArg.Get(args)
+			if err != nil {
+				return err
+			}
+			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -46,7 +51,7 @@ On a terminal sesame asks first, unless --force. The AWS config is not changed.`
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "do not ask for confirmation")
-	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
+	profileArg = cmdutil.AddProfileArg(cmd, f, "sesame remove PROFILE")
 	return cmd
 }
 

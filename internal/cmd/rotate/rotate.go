@@ -198,6 +198,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 		Signals: CatchSignals,
 	}
+	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "rotate PROFILE",
 		Short: "Replace a profile's stored access key with a new one",
@@ -224,9 +225,13 @@ iam:DeleteAccessKey on itself, and must have only one access key: IAM allows
 two. AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL are
 honoured.`,
 		Example: `  sesame rotate work`,
-		Args:    cmdutil.ExactArgs(1, "a profile name: sesame rotate PROFILE"),
+		Args:    cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Profile = args[0]
+			profile, err := profileArg.Get(args)
+			if err != nil {
+				return err
+			}
+			opts.Profile = profile
 			opts.PauseAt, opts.PauseFile, _ = strings.Cut(f.Getenv(EnvTestPause), ":")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -234,7 +239,7 @@ honoured.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
+	profileArg = cmdutil.AddProfileArg(cmd, f, "sesame rotate PROFILE")
 	return cmd
 }
 

@@ -126,6 +126,7 @@ func NewCmdUse(f *cmdutil.Factory, getter creds.Getter, runF func(context.Contex
 		}
 		return f.Picker.PickProfile(ctx, cfg)
 	}
+	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "use [PROFILE]",
 		Short: "Switch the current shell to a profile",
@@ -175,9 +176,11 @@ only recognises use as the first word.`,
   sesame use --unset`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.Profile = args[0]
+			profile, err := profileArg.Get(args)
+			if err != nil {
+				return err
 			}
+			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -192,7 +195,7 @@ only recognises use as the first word.`,
 	fl.StringVar(&opts.Shell, "shell", "", "the shell to print code for (set by the function of sesame shell-init)")
 	_ = fl.MarkHidden("shell")
 	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(credfmt.Shells, cobra.ShellCompDirectiveNoFileComp))
-	cmd.ValidArgsFunction = cmdutil.CompleteProfiles(f)
+	profileArg = cmdutil.AddProfileArg(cmd, f, "")
 	return cmd
 }
 
