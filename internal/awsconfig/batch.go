@@ -30,6 +30,7 @@ type SectionEdit struct {
 // for the edits; if it does not, f is left unchanged and Apply returns an
 // error.
 func (f *File) Apply(edits []SectionEdit) error {
+	f.ready()
 	if len(edits) == 0 {
 		return nil
 	}

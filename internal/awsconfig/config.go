@@ -185,31 +185,61 @@ type Config struct {
 	profiles    map[string]*Profile
 	ssoSessions map[string]*SSOSession
 	memo        *resolveMemo // what Resolve has worked out
+	// lazy is set while the maps above hold only the profiles and
+	// sso-sessions asked for so far (Load's fast path, scan.go).
+	lazy *lazyConfig
 }
 
 // Load reads both files. A file that does not exist reads as empty; one that
 // cannot be read or parsed is an error naming it.
+//
+// Both files are checked in full, but a section is parsed only when one of
+// its profiles or sso-sessions is asked for (see scan.go): looking up and
+// resolving one profile costs little even in a config of thousands.
 func Load(p Paths) (*Config, error) {
-	cfgFile, err := readFile(p.Config)
+	cfgText, cfgOK, err := readOptional(p.Config)
 	if err != nil {
 		return nil, err
 	}
-	credFile, err := readFile(p.Credentials)
+	credText, credOK, err := readOptional(p.Credentials)
 	if err != nil {
 		return nil, err
+	}
+	var cfgIdx, credIdx *scanIndex
+	ok := true
+	if cfgOK {
+		cfgIdx, ok = scanFile(cfgText)
+	}
+	if ok && credOK {
+		credIdx, ok = scanFile(credText)
+	}
+	if ok {
+		return newLazy(p, cfgIdx, credIdx), nil
+	}
+	// A file with an error (or something the scan leaves to the parser):
+	// parse both in full, which reports the error.
+	var cfgFile, credFile *File
+	if cfgOK {
+		if cfgFile, err = parseText(p.Config, cfgText); err != nil {
+			return nil, err
+		}
+	}
+	if credOK {
+		if credFile, err = parseText(p.Credentials, credText); err != nil {
+			return nil, err
+		}
 	}
 	return Build(p, cfgFile, credFile)
 }
 
-func readFile(path string) (*File, error) {
-	data, err := ReadFile(path)
+// readOptional reads a config or credentials file; exists is false (and
+// err nil) when there is no such file.
+func readOptional(path string) (text string, exists bool, err error) {
+	text, err = readText(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return "", false, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return Parse(path, data)
+	return text, err == nil, err
 }
 
 // MaxFileSize is the size of the largest config or credentials file sesame
@@ -238,27 +268,57 @@ func (e *FileError) NextStep() string {
 // folder. A file that grows past the limit while it is read is refused too.
 // Other errors are "cannot read PATH: REASON".
 func ReadFile(path string) ([]byte, error) {
+	f, size, err := openChecked(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	return readLimited(path, f, size)
+}
+
+// readText is ReadFile into a string, without copying the bytes again.
+func readText(path string) (string, error) {
+	f, size, err := openChecked(path)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = f.Close() }()
+	var b strings.Builder
+	b.Grow(int(min(max(size, 0), MaxFileSize)) + 512)
+	if _, err := io.Copy(&b, io.LimitReader(f, MaxFileSize+1)); err != nil {
+		return "", readError(path, err)
+	}
+	if b.Len() > MaxFileSize {
+		return "", &FileError{Path: path, Problem: "larger than 16 MiB"}
+	}
+	return b.String(), nil
+}
+
+// openChecked opens a config or credentials file for ReadFile, checked
+// before and after the open, and returns its size.
+func openChecked(path string) (*os.File, int64, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, readError(path, err)
+		return nil, 0, readError(path, err)
 	}
 	if err := checkFileInfo(path, fi); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// Non-blocking, so that a named pipe put in its place since the Stat
 	// cannot hold the open; the open file is checked again.
 	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
-		return nil, readError(path, err)
+		return nil, 0, readError(path, err)
 	}
-	defer func() { _ = f.Close() }()
 	if fi, err = f.Stat(); err != nil {
-		return nil, readError(path, err)
+		_ = f.Close()
+		return nil, 0, readError(path, err)
 	}
 	if err := checkFileInfo(path, fi); err != nil {
-		return nil, err
+		_ = f.Close()
+		return nil, 0, err
 	}
-	return readLimited(path, f, fi.Size())
+	return f, fi.Size(), nil
 }
 
 // readLimited reads r to its end, refusing more than MaxFileSize bytes;
@@ -429,19 +489,31 @@ func parseNested(v string) (map[string]string, error) {
 }
 
 // ProfileNames returns every profile's name, sorted.
-func (c *Config) ProfileNames() []string { return sortedKeys(c.profiles) }
+func (c *Config) ProfileNames() []string {
+	c.complete()
+	return sortedKeys(c.profiles)
+}
 
 // Profile returns the named profile.
 func (c *Config) Profile(name string) (*Profile, bool) {
+	if c.lazy != nil {
+		return c.lazy.profile(c, name)
+	}
 	p, ok := c.profiles[name]
 	return p, ok
 }
 
 // SSOSessionNames returns every sso-session's name, sorted.
-func (c *Config) SSOSessionNames() []string { return sortedKeys(c.ssoSessions) }
+func (c *Config) SSOSessionNames() []string {
+	c.complete()
+	return sortedKeys(c.ssoSessions)
+}
 
 // SSOSession returns the named sso-session.
 func (c *Config) SSOSession(name string) (*SSOSession, bool) {
+	if c.lazy != nil {
+		return c.lazy.ssoSession(c, name)
+	}
 	s, ok := c.ssoSessions[name]
 	return s, ok
 }

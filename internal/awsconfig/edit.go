@@ -40,6 +40,7 @@ func quoteName(name string) string {
 // ProfileSection returns the name of the config-file section that botocore
 // takes the profile from (the last one naming it), if any.
 func (f *File) ProfileSection(profile string) (string, bool) {
+	f.ready()
 	found := ""
 	for _, s := range f.Sections() {
 		if kind, name := classify(s.Name); kind == kindProfile && name == profile {
@@ -50,10 +51,14 @@ func (f *File) ProfileSection(profile string) (string, bool) {
 }
 
 // Bytes returns the file's current content.
-func (f *File) Bytes() []byte { return []byte(strings.Join(f.lines, "")) }
+func (f *File) Bytes() []byte {
+	f.ready()
+	return []byte(strings.Join(f.lines, ""))
+}
 
 // section returns the section with this header name, [DEFAULT] included.
 func (f *File) section(name string) (*Section, bool) {
+	f.ready()
 	if name == defaultSection {
 		return f.defaults, f.defaults != nil
 	}
@@ -67,6 +72,7 @@ func (f *File) section(name string) (*Section, bool) {
 // file unchanged, a key, value or section name that cannot be written, and
 // an edit that would not read back as exactly this change.
 func (f *File) Set(section, key, value string) error {
+	f.ready()
 	if err := checkName("section", section); err != nil {
 		return err
 	}
@@ -113,6 +119,7 @@ func (f *File) Set(section, key, value string) error {
 // Unset removes key (and its continuation lines) from section. It reports
 // whether the key was there.
 func (f *File) Unset(section, key string) (bool, error) {
+	f.ready()
 	s, ok := f.section(section)
 	if !ok {
 		return false, nil
@@ -138,6 +145,7 @@ func (f *File) Unset(section, key string) (bool, error) {
 // It reports whether the section was there. [DEFAULT] cannot be removed
 // this way, as it may be written in several places.
 func (f *File) RemoveSection(section string) (bool, error) {
+	f.ready()
 	if section == defaultSection {
 		return false, fmt.Errorf("%s: [%s] cannot be removed; remove its keys one by one", f.Path, defaultSection)
 	}
@@ -169,6 +177,7 @@ func (f *File) RemoveSection(section string) (bool, error) {
 // only when it parses, check accepts it and nothing but key in section (the
 // whole section when key is "") reads differently than before.
 func (f *File) edit(section, key string, change func([]string) []string, check func(*File) bool) error {
+	f.ready()
 	lines := change(append([]string(nil), f.lines...))
 	g, err := Parse(f.Path, []byte(strings.Join(lines, "")))
 	if err != nil || !check(g) || !sameExcept(f, g, section, key) {

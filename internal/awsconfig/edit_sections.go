@@ -11,6 +11,7 @@ const noKey = "\x00"
 // AddSection appends an empty section at the end of the file; a section
 // that exists already is left as it is.
 func (f *File) AddSection(section string) error {
+	f.ready()
 	if err := checkName("section", section); err != nil {
 		return err
 	}
@@ -32,6 +33,7 @@ func (f *File) AddSection(section string) error {
 // AddComment puts "# text" on the line after the section's header. Keys and
 // values do not change.
 func (f *File) AddComment(section, text string) error {
+	f.ready()
 	if strings.ContainsAny(text, "\r\n") {
 		return fmt.Errorf("a comment must be one line")
 	}

@@ -39,6 +39,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[DEFAULT]\nregion = a\n[p]\n[DEFAULT]\n  [b]\n"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkScan(t, data)
 		file, err := Parse("config", data)
 		if err != nil {
 			if _, ok := err.(*ParseError); !ok {

@@ -38,6 +38,22 @@ type File struct {
 	sections []*Section
 	byName   map[string]*Section
 	defaults *Section // merged [DEFAULT] sections, or nil
+	// pending is set while a file Load scanned waits to be parsed: the
+	// fields above are filled in by ready, which every method calls first.
+	pending *scanIndex
+}
+
+// ready parses a file that Load scanned but did not parse.
+func (f *File) ready() {
+	if f.pending == nil {
+		return
+	}
+	text := f.pending.text
+	f.pending = nil
+	f.lines, f.eol = splitLines(text)
+	if err := f.parse(); err != nil {
+		panic("awsconfig: the scan accepted a file the parser refuses: " + err.Error())
+	}
 }
 
 // Section is one [header] of a File, with its keys as configparser reads
@@ -114,6 +130,7 @@ func (k *Key) appendLine(line string) {
 
 // Sections returns the file's sections in file order, without [DEFAULT].
 func (f *File) Sections() []*Section {
+	f.ready()
 	var out []*Section
 	for _, s := range f.sections {
 		if s.Name != defaultSection {
@@ -125,6 +142,7 @@ func (f *File) Sections() []*Section {
 
 // Section returns the section with exactly this header name.
 func (f *File) Section(name string) (*Section, bool) {
+	f.ready()
 	s, ok := f.byName[name]
 	return s, ok
 }
@@ -134,13 +152,16 @@ func (f *File) Section(name string) (*Section, bool) {
 // is not UTF-8, a duplicate section, a duplicate key in a section, a key
 // before any section, a key with no name, and a line that is neither a
 // section header, a key, a comment nor an indented continuation.
-func Parse(path string, data []byte) (*File, error) {
+func Parse(path string, data []byte) (*File, error) { return parseText(path, string(data)) }
+
+func parseText(path, text string) (*File, error) {
 	f := &File{Path: path, byName: map[string]*Section{}}
-	if !utf8.Valid(data) {
+	if !utf8.ValidString(text) {
+		data := []byte(text)
 		line := 1 + strings.Count(string(data[:firstInvalidUTF8(data)]), "\n")
 		return nil, &ParseError{File: path, Line: line, Msg: "not valid UTF-8; save the file as UTF-8"}
 	}
-	f.lines, f.eol = splitLines(string(data))
+	f.lines, f.eol = splitLines(text)
 	if err := f.parse(); err != nil {
 		return nil, err
 	}

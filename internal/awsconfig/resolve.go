@@ -102,7 +102,7 @@ var credentialSources = []string{"Environment", "Ec2InstanceMetadata", "EcsConta
 // concurrent use), so resolving every profile takes time linear in the size
 // of the files, even for chains thousands of profiles deep.
 func (c *Config) Resolve(name string) (*Resolved, error) {
-	if _, ok := c.profiles[name]; !ok {
+	if _, ok := c.Profile(name); !ok {
 		return nil, c.notFound(name)
 	}
 	m := c.memo
@@ -264,7 +264,7 @@ func (c *Config) node(m *resolveMemo, name string, asSource bool) (r *Resolved, 
 	r = &Resolved{Name: name, values: values, Source: sourceOf(values, asSource)}
 
 	if sess, ok := r.Get("sso_session"); ok {
-		s, ok := c.ssoSessions[sess]
+		s, ok := c.SSOSession(sess)
 		if !ok {
 			return nil, "", fmt.Errorf("profile %q: %w; add an [sso-session %s] section to %s", name,
 				&NotFoundError{Kind: "sso-session", Name: sess, Suggestion: closest(sess, c.SSOSessionNames()), Known: c.SSOSessionNames()},
@@ -295,7 +295,7 @@ func (c *Config) node(m *resolveMemo, name string, asSource bool) (r *Resolved, 
 			}
 		case src != name:
 			// A profile may name itself: its own keys assume its role.
-			if _, ok := c.profiles[src]; !ok {
+			if _, ok := c.Profile(src); !ok {
 				return nil, "", fmt.Errorf("profile %q: source_profile %w", name, c.notFound(src))
 			}
 			next = src
@@ -338,7 +338,7 @@ func (c *Config) effectiveValues(m *resolveMemo, name string) (valueSet, error) 
 				break
 			}
 		}
-		p, ok := c.profiles[cur]
+		p, ok := c.Profile(cur)
 		if !ok {
 			err = fmt.Errorf("profile %q: include_profile %w", path[len(path)-1], c.notFound(cur))
 			break
@@ -367,7 +367,8 @@ func (c *Config) effectiveValues(m *resolveMemo, name string) (valueSet, error) 
 		return nil, err
 	}
 	for i := len(path) - 1; i >= 0; i-- {
-		own := c.profiles[path[i]].values
+		p, _ := c.Profile(path[i])
+		own := p.values
 		if i == len(path)-1 && !known {
 			base = own
 		} else {
