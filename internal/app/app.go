@@ -70,8 +70,14 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 		if err != nil {
 			return nil, err
 		}
-		return backends.Open(ctx, name, backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger})
+		deps := backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: ios.ErrOut, Logger: f.Logger}
+		b, err := backends.Open(ctx, name, deps)
+		if nk, ok := errors.AsType[*backends.NoKeyringError](err); ok {
+			return offerVault(ctx, f, nk, deps)
+		}
+		return b, err
 	}
+	useSettings(f)
 	f.Picker = &picker.TTY{Store: f.Store, Now: f.Now, Color: ios.ColorEnabled, Getenv: f.Getenv}
 	f.STS = func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (*sts.Client, error) {
 		return newSTSClient(ctx, f, c, profile, region)
@@ -172,6 +178,9 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 			}
 			if f.BackendName != "" && !slices.Contains(backends.Names, f.BackendName) && f.BackendName != "keyctl" {
 				return cmdutil.Usagef("unknown backend %q: choose one of %s", f.BackendName, strings.Join(backends.Names, ", "))
+			}
+			if f.SettingsErr != nil && !slices.Contains([]string{"setup", "doctor", "version"}, cmd.Name()) {
+				return f.SettingsErr
 			}
 			return nil
 		},

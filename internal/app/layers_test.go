@@ -16,7 +16,7 @@ import (
 var bands = [][]string{
 	// 0: leaves and the AWS files, the store, the SDK
 	{"atomicfile", "iostreams", "timefmt", "safetext", "peeruid", "browser", "prompt", "mfa",
-		"awsconfig", "awssdk", "store"},
+		"awsconfig", "awssdk", "store", "settings"},
 	// 1: capabilities
 	{"loopback", "sso", "creds", "server", "credfmt", "picker"},
 	// 2: what commands share

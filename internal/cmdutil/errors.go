@@ -121,7 +121,7 @@ func StoreHint(err error) string {
 	case errors.Is(err, store.ErrLocked):
 		return "unlock your keyring (log in to the desktop session), or choose another backend with --backend or SESAME_BACKEND"
 	case errors.Is(err, store.ErrUnavailable):
-		return "choose a backend that works here: --backend file (or SESAME_BACKEND=file, or pass)"
+		return "run: sesame setup (it can keep secrets in an encrypted file and remembers the choice); for one command: --backend file"
 	}
 	return ""
 }

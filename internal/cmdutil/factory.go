@@ -49,6 +49,12 @@ type Factory struct {
 	Prompter prompt.Prompter
 	// BackendName is the --backend flag ("" when not given).
 	BackendName string
+	// SettingsPath is sesame's settings file (internal/settings), whose
+	// values LookupEnv already returns for the variables they stand for.
+	SettingsPath string
+	// SettingsErr is why that file could not be read; commands other
+	// than setup, doctor and version fail with it.
+	SettingsErr error
 	// OpenBackend opens a store backend by name; "" means SESAME_BACKEND,
 	// else the platform's keyring.
 	OpenBackend func(ctx context.Context, name string) (store.Backend, error)

@@ -17,7 +17,7 @@ func TestStoreHint(t *testing.T) {
 	}{
 		{fmt.Errorf("cannot open the vault: %w", store.ErrWrongPassphrase), "check SESAME_FILE_PASSPHRASE or SESAME_FILE_PASSPHRASE_COMMAND, or type it again"},
 		{fmt.Errorf("keyring: %w", store.ErrLocked), "unlock your keyring (log in to the desktop session), or choose another backend with --backend or SESAME_BACKEND"},
-		{fmt.Errorf("no dbus: %w", store.ErrUnavailable), "choose a backend that works here: --backend file (or SESAME_BACKEND=file, or pass)"},
+		{fmt.Errorf("no dbus: %w", store.ErrUnavailable), "run: sesame setup (it can keep secrets in an encrypted file and remembers the choice); for one command: --backend file"},
 		{errors.New("something else"), ""},
 		{nil, ""},
 	} {

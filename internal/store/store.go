@@ -36,6 +36,15 @@ var (
 	ErrUnavailable = errors.New("the store is not available")
 )
 
+// Unavailable marks err as ErrUnavailable without adding words to its
+// message, for an error that already says why the backend is out of reach.
+func Unavailable(err error) error { return &unavailableError{err} }
+
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string   { return e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{e.err, ErrUnavailable} }
+
 // Backend is one keyring. Implementations are safe for concurrent use by
 // one process; the file vault is also safe across processes.
 type Backend interface {

@@ -77,7 +77,17 @@ func platformDefault(ctx context.Context, d Deps) (string, error) {
 		return "wincred", nil
 	}
 	if err := secretservice.Available(ctx, d.LookupEnv); err != nil {
-		return "", fmt.Errorf("no keyring to store secrets in: %w; choose a backend with --backend file (an encrypted file) or pass, or set SESAME_BACKEND", err)
+		return "", &NoKeyringError{Err: err}
 	}
 	return "secret-service", nil
 }
+
+// NoKeyringError is the platform keyring being out of reach when no
+// backend was chosen (Linux without a Secret Service, say). It wraps
+// store.ErrUnavailable; the hint (cmdutil.StoreHint) says how to choose.
+type NoKeyringError struct {
+	Err error // why, from the keyring's own check
+}
+
+func (e *NoKeyringError) Error() string { return "no keyring to keep secrets in: " + e.Err.Error() }
+func (e *NoKeyringError) Unwrap() error { return e.Err }

@@ -45,7 +45,7 @@ func unavailable(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return fmt.Errorf("%w: %w", err, store.ErrUnavailable)
+	return store.Unavailable(err)
 }
 
 // dbusErrorName returns the D-Bus error name of err, "" if it is not a

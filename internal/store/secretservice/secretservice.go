@@ -175,16 +175,15 @@ func Available(ctx context.Context, lookupEnv func(string) (string, bool)) error
 	if slices.Contains(names, serviceName) {
 		return nil
 	}
-	return fmt.Errorf("secret service: no Secret Service on the D-Bus session bus (no keyring daemon such as gnome-keyring owns or can start %s): %w",
-		serviceName, store.ErrUnavailable)
+	return store.Unavailable(fmt.Errorf("secret service: no Secret Service on the D-Bus session bus (no keyring daemon such as gnome-keyring owns or can start %s)",
+		serviceName))
 }
 
 // busAddress returns DBUS_SESSION_BUS_ADDRESS, or the no-session error.
 func busAddress(lookupEnv func(string) (string, bool)) (string, error) {
 	addr, _ := lookupEnv("DBUS_SESSION_BUS_ADDRESS")
 	if addr == "" || addr == "autolaunch:" {
-		return "", fmt.Errorf("secret service: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service keyring cannot be reached; "+
-			"use --backend file, or set SESAME_BACKEND=file or SESAME_BACKEND=pass: %w", store.ErrUnavailable)
+		return "", store.Unavailable(fmt.Errorf("secret service: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service keyring cannot be reached"))
 	}
 	return addr, nil
 }

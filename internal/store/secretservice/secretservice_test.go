@@ -69,10 +69,10 @@ func TestNoSessionBus(t *testing.T) {
 		if b != nil || !errors.Is(err, store.ErrUnavailable) {
 			t.Fatalf("env %v: New = %v, %v; want ErrUnavailable", env, b, err)
 		}
-		for _, want := range []string{"no D-Bus session", "--backend file", "SESAME_BACKEND=file", "SESAME_BACKEND=pass"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("env %v: error %q does not say %q", env, err, want)
-			}
+		// The error says why; what to do is the store's hint, added once
+		// by the command line (cmdutil.StoreHint).
+		if msg := err.Error(); !strings.Contains(msg, "no D-Bus session") || strings.Contains(msg, "--backend") || strings.Contains(msg, "not available") {
+			t.Errorf("env %v: error %q: want the reason only, once", env, msg)
 		}
 		if err := secretservice.Available(t.Context(), lookup); !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "no D-Bus session") {
 			t.Errorf("env %v: Available = %v, want ErrUnavailable (no D-Bus session)", env, err)
