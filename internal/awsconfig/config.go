@@ -372,8 +372,15 @@ func readError(path string, err error) error {
 // botocore's build_profile_map and Session.full_config do. It fails only
 // where botocore would: a nested value with a line that has no '='.
 func Build(p Paths, cfgFile, credFile *File) (*Config, error) {
+	n := 0
+	if cfgFile != nil {
+		n += len(cfgFile.Sections())
+	}
+	if credFile != nil {
+		n += len(credFile.Sections())
+	}
 	c := &Config{Paths: p, ConfigFile: cfgFile, CredentialsFile: credFile,
-		profiles: map[string]*Profile{}, ssoSessions: map[string]*SSOSession{}, memo: newResolveMemo()}
+		profiles: make(map[string]*Profile, n), ssoSessions: map[string]*SSOSession{}, memo: newResolveMemo(n)}
 	if cfgFile != nil {
 		for _, s := range cfgFile.Sections() {
 			values, err := cfgFile.values(s)

@@ -14,7 +14,7 @@ type lazyConfig struct {
 }
 
 func newLazy(p Paths, cfgIdx, credIdx *scanIndex) *Config {
-	c := &Config{Paths: p, profiles: map[string]*Profile{}, ssoSessions: map[string]*SSOSession{}, memo: newResolveMemo(),
+	c := &Config{Paths: p, profiles: map[string]*Profile{}, ssoSessions: map[string]*SSOSession{}, memo: newResolveMemo(0),
 		lazy: &lazyConfig{cfg: cfgIdx, cred: credIdx, missing: map[string]bool{}, missingS: map[string]bool{}}}
 	if cfgIdx != nil {
 		c.ConfigFile = &File{Path: p.Config, pending: cfgIdx}

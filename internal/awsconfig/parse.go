@@ -220,7 +220,13 @@ func trimEOL(line string) string { return strings.TrimRight(line, "\r\n") }
 // empty_lines_in_values=True, comment prefixes '#' and ';', delimiters '='
 // and ':', and no inline comments.
 func (f *File) parse() error {
-	f.sections, f.byName, f.defaults = nil, map[string]*Section{}, nil
+	n := 0
+	for _, l := range f.lines {
+		if len(l) > 0 && l[0] == '[' {
+			n++
+		}
+	}
+	f.sections, f.byName, f.defaults = make([]*Section, 0, n), make(map[string]*Section, n), nil
 	var (
 		cur         *Section
 		curKey      *Key

@@ -107,7 +107,7 @@ func (c *Config) Resolve(name string) (*Resolved, error) {
 	}
 	m := c.memo
 	if m == nil { // a Config not made by Build
-		m = newResolveMemo()
+		m = newResolveMemo(0)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -139,10 +139,11 @@ type effectiveEntry struct {
 	err    error
 }
 
-func newResolveMemo() *resolveMemo {
+// newResolveMemo makes room for n profiles.
+func newResolveMemo(n int) *resolveMemo {
 	return &resolveMemo{
-		resolved:  [2]map[string]resolvedEntry{{}, {}},
-		effective: map[string]effectiveEntry{},
+		resolved:  [2]map[string]resolvedEntry{make(map[string]resolvedEntry, n), {}},
+		effective: make(map[string]effectiveEntry, n),
 	}
 }
 

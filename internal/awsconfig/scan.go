@@ -63,8 +63,9 @@ func scanFile(text string) (idx *scanIndex, ok bool) {
 	if !utf8.ValidString(text) {
 		return nil, false
 	}
-	// About one header a line that starts with '['.
-	n := strings.Count(text, "\n[") + 1
+	// At most one header a '['.
+	n := strings.Count(text, "[") + 1
+	hasCR := strings.IndexByte(text, '\r') >= 0
 	idx = &scanIndex{text: text, headers: make([]scanHeader, 0, n), byName: make(map[string]int, n)}
 	var (
 		cur         = -1 // index of the current section in idx.headers
@@ -88,13 +89,8 @@ func scanFile(text string) (idx *scanIndex, ok bool) {
 		} else {
 			pos = len(text)
 		}
-		if r := strings.IndexByte(line, '\r'); r >= 0 {
-			if r == len(line)-1 && n >= 0 {
-				line = line[:r]
-			} else {
-				line = line[:r]
-				pos = start + r + 1
-			}
+		if hasCR {
+			line, pos = splitCR(line, start, pos, n >= 0)
 		}
 		stripped, indent := stripIndent(line)
 		if stripped == "" || stripped[0] == '#' || stripped[0] == ';' {
@@ -128,11 +124,10 @@ func scanFile(text string) (idx *scanIndex, ok bool) {
 		if cur < 0 {
 			return nil, false
 		}
-		name, value, ok := splitOption(stripped)
-		if !ok || name == "" {
+		name, valueEmpty, ok := scanOption(stripped)
+		if !ok {
 			return nil, false
 		}
-		name = asciiLower(name)
 		if keySet != nil {
 			if keySet[name] {
 				return nil, false
@@ -152,10 +147,25 @@ func scanFile(text string) (idx *scanIndex, ok bool) {
 				}
 			}
 		}
-		keyOpen, nested = true, value == ""
+		keyOpen, nested = true, valueEmpty
 		idx.headers[cur].end = pos
 	}
 	return idx, true
+}
+
+// splitCR ends line at its first "\r": a line ending "\r\n" loses the
+// "\r"; a lone "\r" ends the line there, and the next starts after it.
+// start is the line's offset, pos the offset after it so far.
+func splitCR(line string, start, pos int, hadLF bool) (string, int) {
+	r := strings.IndexByte(line, '\r')
+	switch {
+	case r < 0:
+		return line, pos
+	case r == len(line)-1 && hadLF:
+		return line[:r], pos
+	default:
+		return line[:r], start + r + 1
+	}
 }
 
 // stripIndent is pyStrip(line) and the count of runes it strips from the
@@ -183,15 +193,39 @@ func isASCIIPySpace(c byte) bool {
 	return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f
 }
 
-// asciiLower is pyLower, without allocating for a name that is already
-// lower-case ASCII.
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || c >= 'A' && c <= 'Z' {
-			return pyLower(s)
+// scanOption is splitOption on a stripped line, with the name lower-cased
+// (pyLower) and only whether the value is empty: one pass over the bytes
+// for a key of lower-case ASCII. ok is false for a line that is not an
+// option or has an empty name, which the parser refuses.
+func scanOption(s string) (name string, valueEmpty, ok bool) {
+	i, plain := 0, true
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '=' || c == ':' {
+			break
+		}
+		if c >= utf8.RuneSelf || c >= 'A' && c <= 'Z' {
+			plain = false
 		}
 	}
-	return s
+	if i == len(s) {
+		return "", false, false
+	}
+	name, value := s[:i], s[i+1:]
+	if plain {
+		j := len(name)
+		for j > 0 && isASCIIPySpace(name[j-1]) {
+			j--
+		}
+		name = name[:j]
+	} else {
+		name = pyLower(pyRStrip(name))
+	}
+	if name == "" {
+		return "", false, false
+	}
+	v, _ := stripIndent(value)
+	return name, v == "", true
 }
 
 // nestedLineOK reports whether a continuation line of a nested value (one
@@ -225,7 +259,7 @@ func (idx *scanIndex) classifyOdd(header string, i int) bool {
 		if !strings.HasPrefix(header, prefix) {
 			continue
 		}
-		if rest, ok := strings.CutPrefix(header, prefix+" "); ok && plainName(rest) {
+		if len(header) > len(prefix) && header[len(prefix)] == ' ' && plainName(header[len(prefix)+1:]) {
 			return true
 		}
 		kind, name := classify(header)
@@ -245,7 +279,13 @@ func (idx *scanIndex) classifyOdd(header string, i int) bool {
 // words with the shell's rules: name is not empty and has no whitespace,
 // quote or backslash.
 func plainName(name string) bool {
-	return name != "" && !strings.ContainsAny(name, " \t\r\n'\"\\")
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case ' ', '\t', '\r', '\n', '\'', '"', '\\':
+			return false
+		}
+	}
+	return name != ""
 }
 
 // find returns the index of the last header that names kind's name (the
