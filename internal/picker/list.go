@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -132,7 +131,7 @@ type listModel struct {
 	search []string // per row: the text the filter is matched against
 	widths []int    // column widths over all rows and the header
 
-	input   textinput.Model
+	input   filterInput
 	query   string
 	matches []fuzzy.Match // the rows matching query, best first
 	cursor  int           // index into matches
@@ -151,14 +150,13 @@ type listModel struct {
 
 func newListModel(ch Choice, r *lipgloss.Renderer) listModel {
 	ch = ch.escaped()
-	in := textinput.New()
-	in.Prompt = ch.Filter + "> "
-	in.Placeholder = "type to filter"
-	in.PromptStyle = r.NewStyle().Bold(true)
-	in.TextStyle = r.NewStyle()
-	in.PlaceholderStyle = r.NewStyle().Faint(true)
-	in.Cursor.Style = r.NewStyle().Reverse(true)
-	in.Focus()
+	in := filterInput{
+		prompt:           ch.Filter + "> ",
+		placeholder:      "type to filter",
+		promptStyle:      r.NewStyle().Bold(true),
+		placeholderStyle: r.NewStyle().Faint(true),
+		cursorStyle:      r.NewStyle().Reverse(true),
+	}
 	m := listModel{
 		choice:   ch,
 		input:    in,
@@ -238,7 +236,7 @@ func (m *listModel) move(n int) {
 	m.scroll()
 }
 
-func (m listModel) Init() tea.Cmd { return textinput.Blink }
+func (m listModel) Init() tea.Cmd { return nil }
 
 func (m listModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -271,12 +269,11 @@ func (m listModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	m.input.Update(msg)
 	if m.input.Value() != m.query {
 		m.filter()
 	}
-	return m, cmd
+	return m, nil
 }
 
 func (m listModel) View() string {
