@@ -522,7 +522,7 @@ func TestBroken(t *testing.T) {
 				s.storeErr = fmt.Errorf("pass: gpg not found: %w", store.ErrUnavailable)
 			},
 			want: "fail store: pass: gpg not found: the store is not available\n" +
-				"  fix: choose a backend that works here: --backend file (or SESAME_BACKEND=file, or pass)\n",
+				"  fix: run: sesame setup (it can keep secrets in an encrypted file and remembers the choice); for one command: --backend file\n",
 		},
 		{
 			name: "wrong passphrase", check: "store",

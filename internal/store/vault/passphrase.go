@@ -88,10 +88,7 @@ func (v *Vault) runPassphraseCommand(ctx context.Context, command string) ([]byt
 
 // askPassphrase asks on the terminal.
 func (v *Vault) askPassphrase(ctx context.Context, create bool) ([]byte, error) {
-	noSource := func(err error) error {
-		return fmt.Errorf("no passphrase for vault %s: set %s (or %s) or run sesame on a terminal: %w: %w",
-			v.path, EnvPassphraseCommand, EnvPassphrase, store.ErrLocked, err)
-	}
+	noSource := func(err error) error { return &NoPassphraseError{Path: v.path, Err: err} }
 	if v.prompter == nil {
 		return nil, noSource(prompt.ErrNoTerminal)
 	}
@@ -119,4 +116,24 @@ func (v *Vault) askPassphrase(ctx context.Context, create bool) ([]byte, error) 
 		}
 	}
 	return []byte(p), nil
+}
+
+// NoPassphraseError is a vault that needs its passphrase when nothing can
+// give it: neither variable is set and there is no terminal to ask on. It
+// wraps store.ErrLocked and says once what happened and what to set.
+type NoPassphraseError struct {
+	Path string
+	Err  error // why no prompt: prompt.ErrNoTerminal
+}
+
+func (e *NoPassphraseError) Error() string {
+	return "no passphrase for vault " + e.Path + " and no terminal to ask for it on"
+}
+
+func (e *NoPassphraseError) Unwrap() []error { return []error{store.ErrLocked, e.Err} }
+
+// NextStep is the hint shown under the error.
+func (e *NoPassphraseError) NextStep() string {
+	return "set " + EnvPassphraseCommand + " (a command that prints the passphrase, e.g. from a password manager) or " +
+		EnvPassphrase + ", or run sesame on a terminal"
 }

@@ -449,7 +449,7 @@ func TestPassphraseSources(t *testing.T) {
 		{
 			name:      "no source, no terminal",
 			env:       env{},
-			wantErr:   []string{"no passphrase", "set " + EnvPassphraseCommand, "terminal"},
+			wantErr:   []string{"no passphrase", "no terminal"},
 			wantErrIs: store.ErrLocked,
 		},
 	}
@@ -511,8 +511,11 @@ func TestNoTerminal(t *testing.T) {
 	if !errors.Is(err, prompt.ErrNoTerminal) || !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("Set = %v, want ErrNoTerminal and ErrLocked", err)
 	}
-	if !strings.Contains(err.Error(), EnvPassphraseCommand) || !strings.Contains(err.Error(), "terminal") {
-		t.Errorf("error %q does not say what to do", err)
+	// What happened in the message, what to do in the hint, each once.
+	var np *NoPassphraseError
+	if !errors.As(err, &np) || !strings.Contains(err.Error(), "no terminal") || strings.Contains(err.Error(), EnvPassphraseCommand) ||
+		!strings.Contains(np.NextStep(), EnvPassphraseCommand) || !strings.Contains(np.NextStep(), "run sesame on a terminal") {
+		t.Errorf("error %q (hint %q): want the reason in the message and what to do in the hint", err, np.NextStep())
 	}
 	if _, err := os.Stat(filepath.Join(dir, FileName)); !errors.Is(err, fs.ErrNotExist) {
 		t.Error("a vault was written")
