@@ -433,6 +433,11 @@ func classify(section string) (sectionKind, string) {
 		kind   sectionKind
 	}{{"profile", kindProfile}, {"sso-session", kindSSOSession}, {"services", kindServices}} {
 		if strings.HasPrefix(section, c.prefix) {
+			if len(section) > len(c.prefix) && section[len(c.prefix)] == ' ' && plainName(section[len(c.prefix)+1:]) {
+				// "PREFIX NAME" with nothing the shell splitter would
+				// change: the common case, without its allocations.
+				return c.kind, section[len(c.prefix)+1:]
+			}
 			words, ok := shlexSplit(section)
 			if ok && len(words) == 2 {
 				return c.kind, words[1]
