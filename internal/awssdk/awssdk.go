@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -110,6 +111,21 @@ func IAM(ctx context.Context, in ClientInput, optFns ...func(*iam.Options)) (*ia
 	}
 	endpoint := in.endpoint("IAM")
 	return iam.NewFromConfig(cfg, append([]func(*iam.Options){func(o *iam.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}}, optFns...)...), nil
+}
+
+// EKS builds an EKS client as STS builds an STS client, the environment's
+// endpoints being AWS_ENDPOINT_URL_EKS and AWS_ENDPOINT_URL.
+func EKS(ctx context.Context, in ClientInput, optFns ...func(*eks.Options)) (*eks.Client, error) {
+	cfg, err := Load(ctx, in.StateDir, in.Credentials, in.Region)
+	if err != nil {
+		return nil, fmt.Errorf("cannot set up the EKS client: %w", err)
+	}
+	endpoint := in.endpoint("EKS")
+	return eks.NewFromConfig(cfg, append([]func(*eks.Options){func(o *eks.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -26,6 +27,14 @@ func newFakeAWS(t *testing.T) *fakeAWS {
 	t.Helper()
 	f := &fakeAWS{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name, ok := strings.CutPrefix(r.URL.Path, "/clusters/"); ok && r.Method == http.MethodGet {
+			f.mu.Lock()
+			f.auths = append(f.auths, r.Header.Get("Authorization"))
+			f.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"cluster":{"name":%q,"arn":"arn:aws:eks:eu-west-3:123456789012:cluster/%s","endpoint":"https://example.eks"}}`, name, name)
+			return
+		}
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -61,7 +70,7 @@ func cleanEnv(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", "/nonexistent/config")
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAFROMTHEENVIRONMENT")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "from-the-environment")
-	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_CA_BUNDLE"} {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_EKS", "AWS_CA_BUNDLE"} {
 		t.Setenv(k, "")
 	}
 }
@@ -156,5 +165,37 @@ func TestLookupEnv(t *testing.T) {
 	}
 	if got := in.endpoint("IAM"); got != "http://127.0.0.1:1" {
 		t.Errorf("endpoint(IAM) = %q, want the profile's", got)
+	}
+}
+
+// TestEKSEndpoints: the EKS client calls the profile's endpoint_url, signed
+// for eks in the given region, until AWS_ENDPOINT_URL_EKS names another.
+func TestEKSEndpoints(t *testing.T) {
+	cleanEnv(t)
+	profile, env := newFakeAWS(t), newFakeAWS(t)
+	in := ClientInput{StateDir: t.TempDir(), Region: "eu-west-3", Credentials: keys, Endpoint: profile.URL}
+	call := func() {
+		t.Helper()
+		c, err := EKS(t.Context(), in, func(o *eks.Options) { o.HTTPClient = loopbackOnly{} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.DescribeCluster(t.Context(), &eks.DescribeClusterInput{Name: aws.String("demo")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(out.Cluster.Arn); got != "arn:aws:eks:eu-west-3:123456789012:cluster/demo" {
+			t.Errorf("arn = %q", got)
+		}
+	}
+	call()
+	t.Setenv("AWS_ENDPOINT_URL_EKS", env.URL)
+	call()
+	p, e := profile.requests(), env.requests()
+	if len(p) != 1 || len(e) != 1 {
+		t.Fatalf("%d requests at the profile's endpoint, %d at AWS_ENDPOINT_URL_EKS's; want 1 and 1", len(p), len(e))
+	}
+	if !strings.Contains(p[0], "Credential=AKIAEXAMPLEKEY000001/") || !strings.Contains(p[0], "/eu-west-3/eks/") {
+		t.Errorf("request = %q, want one signed with the given key for eks in eu-west-3", p[0])
 	}
 }
