@@ -219,6 +219,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		migrate.NewCmdMigrate(f, nil),
 		remove.NewCmdRemove(f, nil),
 		rotate.NewCmdRotate(f, nil),
+		newCmdSetup(f, ssoDeps),
 		shellinit.NewCmdShellInit(f, nil),
 		newCmdSSO(f, ssoDeps),
 		use.NewCmdUse(f, getter, nil),

@@ -39,15 +39,7 @@ func offerVault(ctx context.Context, f *cmdutil.Factory, nk *backends.NoKeyringE
 		return nil, nk
 	}
 	f.IOStreams.Warnf("%v", nk)
-	fmt.Fprintf(f.IOStreams.ErrOut, `
-sesame can keep your secrets in an encrypted file instead: %s/vault,
-encrypted with a passphrase you choose (argon2id and XChaCha20-Poly1305). Once
-typed, the passphrase's key stays in the kernel keyring for %s, so you
-are not asked on every command (SESAME_FILE_UNLOCK_TTL changes that).
-The choice is saved as "backend = file" in %s;
-SESAME_BACKEND and --backend still override it.
-
-`, vault.DefaultDir(f.LookupEnv, deps.Home), vault.DefaultUnlockTTL, f.SettingsPath)
+	explainVault(f, deps.Home)
 	yes, err := f.Prompter.Confirm(ctx, "Use the encrypted file from now on?", false)
 	if err != nil {
 		return nil, err
@@ -56,9 +48,33 @@ SESAME_BACKEND and --backend still override it.
 		// The reason is on the screen already: say what is left, once.
 		return nil, store.Unavailable(errors.New("no store to keep secrets in: the keyring is out of reach and the encrypted file was declined"))
 	}
+	if err := saveVault(f); err != nil {
+		return nil, err
+	}
+	return backends.Open(ctx, "file", deps)
+}
+
+// explainVault says on stderr what the encrypted file vault is and where
+// the choice is saved (the vault offer and sesame setup both show it).
+func explainVault(f *cmdutil.Factory, home string) {
+	fmt.Fprintf(f.IOStreams.ErrOut, `
+sesame can keep your secrets in an encrypted file instead: %s/vault,
+encrypted with a passphrase you choose (argon2id and XChaCha20-Poly1305). Once
+typed, the passphrase's key stays in the kernel keyring for %s, so you
+are not asked on every command (SESAME_FILE_UNLOCK_TTL changes that).
+The choice is saved as "backend = file" in %s;
+SESAME_BACKEND and --backend still override it.
+
+`, vault.DefaultDir(f.LookupEnv, home), vault.DefaultUnlockTTL, f.SettingsPath)
+}
+
+// saveVault writes backend = file into the settings file, says so, and
+// makes it the default of SESAME_BACKEND for the rest of this run.
+func saveVault(f *cmdutil.Factory) error {
 	if err := settings.Set(f.SettingsPath, "backend", "file"); err != nil {
-		return nil, fmt.Errorf("cannot save the choice: %w", err)
+		return fmt.Errorf("cannot save the choice: %w", err)
 	}
 	f.IOStreams.Warnf("saved backend = file in %s", f.SettingsPath)
-	return backends.Open(ctx, "file", deps)
+	useSettings(f)
+	return nil
 }
