@@ -35,6 +35,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/rotate"
 	"github.com/sesamehq/sesame/internal/cmd/shellinit"
+	"github.com/sesamehq/sesame/internal/cmd/status"
 	"github.com/sesamehq/sesame/internal/cmd/use"
 	"github.com/sesamehq/sesame/internal/cmd/version"
 	"github.com/sesamehq/sesame/internal/cmd/whoami"
@@ -90,13 +91,33 @@ func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Facto
 
 // getCreds builds the credential chain of internal/creds for one request.
 func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds.Result, error) {
-	cfg, err := f.Config()
+	b, err := newBuilder(f, req)
 	if err != nil {
 		return creds.Result{}, err
 	}
+	return b.Get(ctx, req)
+}
+
+// needPerson says what a person must do before profile's credentials can
+// be handed out ("" for nothing), without calling AWS (sesame status).
+func needPerson(ctx context.Context, f *cmdutil.Factory, profile string) (string, error) {
+	req := creds.Request{Profile: profile}
+	b, err := newBuilder(f, req)
+	if err != nil {
+		return "", err
+	}
+	return b.Need(ctx, req)
+}
+
+// newBuilder wires the credential chain's dependencies for req.
+func newBuilder(f *cmdutil.Factory, req creds.Request) (*creds.Builder, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
 	state, err := f.StateDir()
 	if err != nil {
-		return creds.Result{}, err
+		return nil, err
 	}
 	b := &creds.Builder{
 		Config: cfg,
@@ -119,7 +140,7 @@ func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds
 	}
 	client, err := newSSOClient(f)
 	if err != nil {
-		return creds.Result{}, err
+		return nil, err
 	}
 	profiles := &sso.Profiles{Client: client}
 	// Sign in on the spot only where a person can: a terminal, or when
@@ -132,7 +153,7 @@ func getCreds(ctx context.Context, f *cmdutil.Factory, req creds.Request) (creds
 		}
 	}
 	b.SSO = profiles
-	return b.Get(ctx, req)
+	return b, nil
 }
 
 // mfaProcess is the first mfa_process along the profile's chain.
@@ -221,6 +242,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		rotate.NewCmdRotate(f, nil),
 		newCmdSetup(f, ssoDeps),
 		shellinit.NewCmdShellInit(f, nil),
+		status.NewCmdStatus(f, func(ctx context.Context, profile string) (string, error) { return needPerson(ctx, f, profile) }, ssoDeps, nil),
 		newCmdSSO(f, ssoDeps),
 		use.NewCmdUse(f, getter, nil),
 		version.NewCmdVersion(f, nil),

@@ -84,3 +84,46 @@ func (e *hintError) NextStep() string {
 	}
 	return e.hint
 }
+
+// Target is one sign-in of a config: an sso-session, or the start URL of
+// legacy profiles, with a profile that uses it (for the login hint).
+type Target struct {
+	Session Session
+	// Profile is the first legacy profile with this start URL; "" for an
+	// sso-session.
+	Profile string
+}
+
+// LoginCommand is the command that signs in to the target.
+func (t Target) LoginCommand() string {
+	if t.Session.Name != "" {
+		return "sesame sso login --sso-session " + t.Session.Name
+	}
+	return "sesame sso login --profile " + t.Profile
+}
+
+// Targets returns the sign-ins of cfg that are configured correctly (the
+// others are errors of their profiles), by store key, sso-sessions first.
+func Targets(cfg *awsconfig.Config) []Target {
+	var out []Target
+	seen := map[string]bool{}
+	for _, name := range cfg.SSOSessionNames() {
+		if s, err := SessionNamed(cfg, name); err == nil {
+			seen[s.Key()] = true
+			out = append(out, Target{Session: s})
+		}
+	}
+	for _, name := range cfg.ProfileNames() {
+		r, err := cfg.Resolve(name)
+		if err != nil || r.Source != awsconfig.SourceSSO || r.SSOSession != nil {
+			continue
+		}
+		s, err := SessionFor(cfg, r, false)
+		if err != nil || seen[s.Key()] {
+			continue
+		}
+		seen[s.Key()] = true
+		out = append(out, Target{Session: s, Profile: name})
+	}
+	return out
+}

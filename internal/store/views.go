@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -411,4 +412,49 @@ func (s *Store) ClearProfiles(ctx context.Context, profiles []string) (int, erro
 		}
 	}
 	return n, nil
+}
+
+// SessionInfo is what status shows of a cached session: no secret.
+type SessionInfo struct {
+	Profile string
+	// ID tells what made the session (see Session.ID); it is never shown.
+	ID         string
+	Expiration time.Time
+}
+
+// SessionInfos lists every cached session, expired ones too, without their
+// secrets, soonest expiry first.
+func (s *Store) SessionInfos(ctx context.Context) ([]SessionInfo, error) {
+	_, err := s.key(ctx, false)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.b.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []SessionInfo
+	for _, name := range names {
+		if !strings.HasPrefix(name, sessionPrefix) {
+			continue
+		}
+		var sess Session
+		if err := s.getJSON(ctx, name, &sess); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				continue // cleared meanwhile
+			}
+			return nil, err
+		}
+		out = append(out, SessionInfo{Profile: sess.Profile, ID: sess.ID, Expiration: sess.Expiration})
+	}
+	slices.SortFunc(out, func(a, b SessionInfo) int {
+		if c := a.Expiration.Compare(b.Expiration); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Profile, b.Profile)
+	})
+	return out, nil
 }

@@ -11,35 +11,18 @@ import (
 	"github.com/sesamehq/sesame/internal/timefmt"
 )
 
-// ssoTarget is one sign-in: an sso-session, or a start URL of legacy
-// profiles, with the command that signs in to it.
+// ssoTarget is one sign-in with the command that signs in to it.
 type ssoTarget struct {
 	session sso.Session
 	login   string
 }
 
 // ssoTargets returns the sign-ins of the config that are configured
-// correctly (checkSSOSessions reports the others), by store key.
+// correctly (checkSSOSessions reports the others).
 func ssoTargets(cfg *awsconfig.Config) []ssoTarget {
 	var out []ssoTarget
-	seen := map[string]bool{}
-	for _, name := range cfg.SSOSessionNames() {
-		if s, err := sso.SessionNamed(cfg, name); err == nil {
-			seen[s.Key()] = true
-			out = append(out, ssoTarget{s, "sesame sso login --sso-session " + name})
-		}
-	}
-	for _, name := range cfg.ProfileNames() {
-		r, err := cfg.Resolve(name)
-		if err != nil || r.Source != awsconfig.SourceSSO || r.SSOSession != nil {
-			continue
-		}
-		s, err := sso.SessionFor(cfg, r, false)
-		if err != nil || seen[s.Key()] {
-			continue
-		}
-		seen[s.Key()] = true
-		out = append(out, ssoTarget{s, "sesame sso login --profile " + name})
+	for _, t := range sso.Targets(cfg) {
+		out = append(out, ssoTarget{t.Session, t.LoginCommand()})
 	}
 	return out
 }
