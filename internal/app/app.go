@@ -26,6 +26,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/clearcmd"
 	"github.com/sesamehq/sesame/internal/cmd/configure"
 	"github.com/sesamehq/sesame/internal/cmd/doctor"
+	ekscmd "github.com/sesamehq/sesame/internal/cmd/eks"
 	"github.com/sesamehq/sesame/internal/cmd/execcmd"
 	"github.com/sesamehq/sesame/internal/cmd/export"
 	"github.com/sesamehq/sesame/internal/cmd/list"
@@ -232,6 +233,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		clearcmd.NewCmdClear(f, nil),
 		configure.NewCmdConfigure(f, ssoDeps),
 		doctor.NewCmdDoctor(f, nil),
+		ekscmd.NewCmdEKS(f, ekscmd.Deps{Creds: getter, Clusters: eksClusters(f)}),
 		execcmd.NewCmdExec(f, getter, nil),
 		export.NewCmdExport(f, getter, nil),
 		list.NewCmdList(f, nil),

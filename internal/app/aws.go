@@ -4,10 +4,12 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sesamehq/sesame/internal/awssdk"
+	ekscmd "github.com/sesamehq/sesame/internal/cmd/eks"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
 )
@@ -28,6 +30,26 @@ func newIAMClient(ctx context.Context, f *cmdutil.Factory, c aws.CredentialsProv
 		return nil, err
 	}
 	return awssdk.IAM(ctx, in)
+}
+
+// newEKSClient is awssdk.EKS for profile, signing with c in region.
+func newEKSClient(ctx context.Context, f *cmdutil.Factory, c aws.CredentialsProvider, profile, region string) (*eks.Client, error) {
+	in, err := clientInput(f, c, profile, region)
+	if err != nil {
+		return nil, err
+	}
+	return awssdk.EKS(ctx, in)
+}
+
+// eksClusters is the EKS client the eks commands describe clusters with.
+func eksClusters(f *cmdutil.Factory) func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (ekscmd.ClusterDescriber, error) {
+	return func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (ekscmd.ClusterDescriber, error) {
+		client, err := newEKSClient(ctx, f, c, profile, region)
+		if err != nil {
+			return nil, err
+		}
+		return client, nil
+	}
 }
 
 // clientInput is what awssdk needs for a client of profile's step signing
