@@ -372,6 +372,12 @@ func readError(path string, err error) error {
 // botocore's build_profile_map and Session.full_config do. It fails only
 // where botocore would: a nested value with a line that has no '='.
 func Build(p Paths, cfgFile, credFile *File) (*Config, error) {
+	return build(p, cfgFile, credFile, true)
+}
+
+// build is Build; withMemo false leaves the Config's memo nil (complete
+// keeps its own).
+func build(p Paths, cfgFile, credFile *File, withMemo bool) (*Config, error) {
 	n := 0
 	if cfgFile != nil {
 		n += len(cfgFile.Sections())
@@ -380,7 +386,10 @@ func Build(p Paths, cfgFile, credFile *File) (*Config, error) {
 		n += len(credFile.Sections())
 	}
 	c := &Config{Paths: p, ConfigFile: cfgFile, CredentialsFile: credFile,
-		profiles: make(map[string]*Profile, n), ssoSessions: map[string]*SSOSession{}, memo: newResolveMemo(n)}
+		profiles: make(map[string]*Profile, n), ssoSessions: map[string]*SSOSession{}}
+	if withMemo {
+		c.memo = newResolveMemo(n)
+	}
 	if cfgFile != nil {
 		for _, s := range cfgFile.Sections() {
 			values, err := cfgFile.values(s)

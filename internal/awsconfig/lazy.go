@@ -105,7 +105,7 @@ func (c *Config) complete() {
 	if l.done {
 		return
 	}
-	full, err := Build(c.Paths, c.ConfigFile, c.CredentialsFile)
+	full, err := build(c.Paths, c.ConfigFile, c.CredentialsFile, false)
 	if err != nil {
 		panic("awsconfig: the scan accepted a file that Build refuses: " + err.Error())
 	}
@@ -120,4 +120,12 @@ func (c *Config) complete() {
 		}
 	}
 	l.done = true
+}
+
+// completed reports whether complete has run, and then how many profiles
+// there are.
+func (l *lazyConfig) completed(c *Config) (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(c.profiles), l.done
 }

@@ -111,6 +111,13 @@ func (c *Config) Resolve(name string) (*Resolved, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if c.lazy != nil && !m.sized {
+		// Every profile may be resolved now (`sesame list`): make room
+		// for them at once rather than growing the maps step by step.
+		if n, done := c.lazy.completed(c); done {
+			m.grow(n)
+		}
+	}
 	return c.resolve(m, name)
 }
 
@@ -126,6 +133,25 @@ type resolveMemo struct {
 	// steps counts profiles built and include_profile links followed: the
 	// work done, which tests bound.
 	steps int
+	// sized is set once the maps have room for every profile.
+	sized bool
+}
+
+// grow makes room in the maps for n profiles.
+func (m *resolveMemo) grow(n int) {
+	m.sized = true
+	for i := range m.resolved {
+		grown := make(map[string]resolvedEntry, max(n, len(m.resolved[i])))
+		for k, v := range m.resolved[i] {
+			grown[k] = v
+		}
+		m.resolved[i] = grown
+	}
+	grown := make(map[string]effectiveEntry, max(n, len(m.effective)))
+	for k, v := range m.effective {
+		grown[k] = v
+	}
+	m.effective = grown
 }
 
 type resolvedEntry struct {
@@ -142,6 +168,7 @@ type effectiveEntry struct {
 // newResolveMemo makes room for n profiles.
 func newResolveMemo(n int) *resolveMemo {
 	return &resolveMemo{
+		sized:     n > 0,
 		resolved:  [2]map[string]resolvedEntry{make(map[string]resolvedEntry, n), {}},
 		effective: make(map[string]effectiveEntry, n),
 	}

@@ -123,9 +123,9 @@ func Run(ctx context.Context, opts *Options) error {
 		_, err = opts.IO.Out.Write(append(safetext.JSON(out), '\n'))
 		return err
 	case opts.IO.IsStdoutTTY():
-		return printTable(opts.IO, rows, opts.now(), newChains())
+		return printTable(opts.IO, rows, opts.now(), newChains(len(rows)))
 	default:
-		return printTSV(opts.IO, rows, newChains())
+		return printTSV(opts.IO, rows, newChains(len(rows)))
 	}
 }
 
@@ -226,7 +226,7 @@ type chainTail struct {
 	last  [2]string // the root's child (or "") and the root
 }
 
-func newChains() *chains { return &chains{tails: map[*awsconfig.Resolved]chainTail{}} }
+func newChains(n int) *chains { return &chains{tails: make(map[*awsconfig.Resolved]chainTail, n)} }
 
 // tail returns r's depth and last two names, filling in every profile of
 // the chain on the way (iteratively: a chain may be thousands deep).
