@@ -77,8 +77,11 @@ type Options struct {
 	HomeDir func() (string, error)
 	Getenv  func(string) string
 	Now     func() time.Time
-	// Command is how the AWS CLI is to run sesame in credential_process.
+	// Command is how the AWS CLI is to run sesame in credential_process:
+	// "sesame" when that is this binary on PATH, else its absolute path.
 	Command func() string
+	// Backend is the --backend flag, repeated in credential_process.
+	Backend func() string
 	// SettingsErr is why sesame's settings file cannot be read.
 	SettingsErr error
 
@@ -90,7 +93,7 @@ type Options struct {
 // in tests.
 func NewCmdSetup(f *cmdutil.Factory, deps Deps, command func() string, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, Deps: deps, Paths: f.ConfigPaths, HomeDir: f.HomeDir,
-		Getenv: f.Getenv, Now: f.Now, Command: command}
+		Getenv: f.Getenv, Now: f.Now, Command: command, Backend: func() string { return f.BackendName }}
 	cmd := &cobra.Command{
 		Use:   "setup [--yes]",
 		Short: "Guided first run: store, plain-text keys, existing tools, shell, SSO, doctor",
@@ -113,7 +116,12 @@ Each step says what it would change, and where, before asking; answer n
 to skip it. Every file edited is first copied to FILE.sesame-backup-TIME
 (mode 0600). Running setup again changes only what is missing. --yes
 answers every question with its default, for scripted installs (it never
-signs in to SSO: that needs your start URL).`,
+signs in to SSO: that needs your start URL).
+
+The store's choice is saved in sesame's settings file,
+$XDG_CONFIG_HOME/sesame/config (else ~/.config/sesame/config): key = value
+lines (backend, file_dir, file_unlock_ttl, pass_dir, pass_prefix, prompt),
+each the default of its SESAME_* variable, which overrides it.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.SettingsErr = f.SettingsErr
@@ -382,10 +390,7 @@ func (r *run) stepTools(ctx context.Context) error {
 		}
 		return nil
 	}
-	cmd := "sesame"
-	if r.Command != nil {
-		cmd = r.Command()
-	}
+	cmd := r.command()
 	example := need[0]
 	r.say(`The keys of %s are in sesame's store, where programs that read ~/.aws
 themselves (the AWS CLI, SDKs, Terraform) cannot find them. Three ways to
@@ -424,7 +429,7 @@ keep those programs working:
 			if _, exists := f.ProfileSection(GeneratedPrefix + name); exists {
 				continue // written meanwhile
 			}
-			keys := [][2]string{{MarkerKey, MarkerValue}, {"credential_process", processLine(cmd, name)}}
+			keys := [][2]string{{MarkerKey, MarkerValue}, {"credential_process", r.processLine(name)}}
 			for _, k := range []string{"region", "output"} {
 				if v, ok := res.Get(k); ok && v != "" && !strings.ContainsAny(v, "\r\n") {
 					keys = append(keys, [2]string{k, v})
@@ -444,7 +449,8 @@ keep those programs working:
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("cannot write %s (unchanged): %w", r.paths.Config, err)
+		return cmdutil.WithHint(fmt.Errorf("cannot write %s (unchanged): %w", r.paths.Config, err),
+			"fix that, then run: sesame setup (or sesame use PROFILE, which writes the profile it needs)")
 	}
 	for _, n := range need {
 		r.changed = append(r.changed, fmt.Sprintf("%s: [profile %s%s]", r.show(r.paths.Config), GeneratedPrefix, n))
@@ -456,9 +462,23 @@ keep those programs working:
 	return nil
 }
 
-// processLine is the credential_process command line for profile.
-func processLine(cmd, profile string) string {
-	return quoteWord(cmd) + " export --format json -- " + quoteWord(profile)
+// command is how a program is to run this sesame.
+func (r *run) command() string {
+	if r.Command == nil {
+		return "sesame"
+	}
+	return r.Command()
+}
+
+// processLine is the credential_process command line for profile, as
+// sesame use writes it.
+func (r *run) processLine(profile string) string {
+	line := quoteWord(r.command())
+	if r.Backend != nil && r.Backend() != "" {
+		line += " --backend " + quoteWord(r.Backend())
+	}
+	// "--" ends the options: a profile named "-x" stays a name.
+	return line + " export --format json -- " + quoteWord(profile)
 }
 
 // quoteWord quotes a word of a credential_process command line, which
@@ -505,6 +525,9 @@ To load it in every new %s, setup adds to %s:
 
     %s
 `, rc.Shell, r.show(rc.Path), rc.Line)
+	if cmd := r.command(); cmd != "sesame" {
+		r.say("note: the line runs sesame from PATH, and %s is not on PATH as sesame: add its folder to PATH in %s too", cmd, r.show(rc.Path))
+	}
 	yes, err := r.ask(ctx, fmt.Sprintf("Add this line to %s (a backup is kept)?", r.show(rc.Path)), true)
 	if err != nil {
 		return err
@@ -515,7 +538,7 @@ To load it in every new %s, setup adds to %s:
 	}
 	added, backup, err := AddInitLine(rc, r.Now())
 	if err != nil {
-		return err
+		return cmdutil.WithHint(err, fmt.Sprintf("add the line to %s yourself, or fix that and run: sesame setup", rc.Path))
 	}
 	if !added {
 		r.say("ok: %s loads sesame's shell function already", r.show(rc.Path))

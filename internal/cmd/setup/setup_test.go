@@ -337,3 +337,19 @@ func TestDoctorFails(t *testing.T) {
 		t.Errorf("err %v, hint %q", err, cmdutil.Hint(err))
 	}
 }
+
+// TestProcessLine: the credential_process line is the one sesame use
+// writes: the binary (quoted when it must be), --backend when given, and
+// "--" before the profile.
+func TestProcessLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ cmd, backend, profile, want string }{
+		{"sesame", "", "dev", "sesame export --format json -- dev"},
+		{"/opt/my tools/sesame", "pass", "-x", "'/opt/my tools/sesame' --backend pass export --format json -- -x"},
+	} {
+		r := &run{Options: &Options{Command: func() string { return tc.cmd }, Backend: func() string { return tc.backend }}}
+		if got := r.processLine(tc.profile); got != tc.want {
+			t.Errorf("processLine(%q) = %q, want %q", tc.profile, got, tc.want)
+		}
+	}
+}
