@@ -89,6 +89,20 @@ func UpdateKubeconfig(path string, e Entry) (tightened bool, err error) {
 	return tightened, nil
 }
 
+// CheckKubeconfig reports, as UpdateKubeconfig would, whether the
+// kubeconfig at path can be edited (a missing file can), without changing
+// it: callers check before they ask AWS for the entry.
+func CheckKubeconfig(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if _, err := editKubeconfig(data, Entry{ClusterName: "c", UserName: "u", ContextName: "x"}); err != nil {
+		return &ParseError{Path: path, Err: err}
+	}
+	return nil
+}
+
 // editKubeconfig returns data (a kubeconfig, possibly empty) with e's
 // entries in it.
 func editKubeconfig(data []byte, e Entry) ([]byte, error) {
@@ -117,6 +131,12 @@ func editKubeconfig(data []byte, e Entry) ([]byte, error) {
 		root = doc.Content[0]
 	default:
 		return nil, errors.New("it is not a kubeconfig (a YAML mapping)")
+	}
+
+	for _, l := range [][2]string{{"clusters", "cluster"}, {"users", "user"}, {"contexts", "context"}} {
+		if err := checkList(root, l[0], l[1]); err != nil {
+			return nil, err
+		}
 	}
 
 	apiVersion := e.APIVersion
@@ -166,6 +186,31 @@ func editKubeconfig(data []byte, e Entry) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// checkList checks that root[list], when present, is a list of mappings
+// whose field, when present, is a mapping.
+func checkList(root *yaml.Node, list, field string) error {
+	seq := get(root, list)
+	if seq == nil || seq.Tag == "!!null" {
+		return nil
+	}
+	if seq.Kind != yaml.SequenceNode {
+		return fmt.Errorf("%s is not a list", list)
+	}
+	for _, it := range seq.Content {
+		if it.Kind != yaml.MappingNode {
+			return fmt.Errorf("an item of %s is not a mapping", list)
+		}
+		if m := get(it, field); m != nil && m.Tag != "!!null" && m.Kind != yaml.MappingNode {
+			name := ""
+			if n := get(it, "name"); n != nil {
+				name = n.Value
+			}
+			return fmt.Errorf("%s of %s %q is not a mapping", field, list, name)
+		}
+	}
+	return nil
 }
 
 // entry returns the mapping under field of the item called name in the

@@ -64,6 +64,9 @@ func readKubeconfig(t *testing.T, path string) (kubeconfig, string) {
 func TestKubeconfigNew(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), ".kube", "config")
+	if err := CheckKubeconfig(path); err != nil {
+		t.Fatalf("CheckKubeconfig of a missing file: %v", err)
+	}
 	if _, err := UpdateKubeconfig(path, prodEntry); err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +203,9 @@ func TestKubeconfigRefused(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "config")
 			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if err := CheckKubeconfig(path); !errors.As(err, new(*ParseError)) {
+				t.Errorf("CheckKubeconfig = %v, want a *ParseError", err)
 			}
 			_, err := UpdateKubeconfig(path, prodEntry)
 			var pe *ParseError

@@ -153,15 +153,26 @@ type ExecCredentialStatus struct {
 	Token               string `json:"token"`
 }
 
-// NewExecCredential returns the document for token made at now, expiring
-// [TokenLifetime] later.
-func NewExecCredential(apiVersion, token string, now time.Time) ExecCredential {
+// NewExecCredential returns the document for token, to be replaced at
+// expires (see [Expiry]).
+func NewExecCredential(apiVersion, token string, expires time.Time) ExecCredential {
 	return ExecCredential{
 		Kind:       "ExecCredential",
 		APIVersion: apiVersion,
 		Status: ExecCredentialStatus{
-			ExpirationTimestamp: now.Add(TokenLifetime).UTC().Format("2006-01-02T15:04:05Z"),
+			ExpirationTimestamp: expires.UTC().Format("2006-01-02T15:04:05Z"),
 			Token:               token,
 		},
 	}
+}
+
+// Expiry is when a token made at now stops being useful: [TokenLifetime]
+// later, or when the credentials that signed it expire (credsExpire; zero
+// for credentials that do not), whichever comes first.
+func Expiry(now, credsExpire time.Time) time.Time {
+	exp := now.Add(TokenLifetime)
+	if !credsExpire.IsZero() && credsExpire.Before(exp) {
+		return credsExpire
+	}
+	return exp
 }

@@ -1,12 +1,7 @@
 package eks
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/sesamehq/sesame/internal/fakeaws"
 )
 
 const (
@@ -78,8 +75,8 @@ func TestTokenURL(t *testing.T) {
 	}
 }
 
-// TestTokenSignature checks the signature with a SigV4 computation of the
-// test's own (not the SDK's): it holds for the cluster's name in
+// TestTokenSignature checks the signature with fakeaws's SigV4 computation
+// (not the SDK's): it holds for the cluster's name in
 // x-k8s-aws-id and fails for any other name, so the authenticator's
 // request for another cluster would be refused by STS.
 func TestTokenSignature(t *testing.T) {
@@ -92,69 +89,12 @@ func TestTokenSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !verifyPresigned(u, testSecret, map[string]string{"host": u.Host, "x-k8s-aws-id": "prod-cluster"}) {
+	if !fakeaws.VerifyPresigned(u, testSecret, map[string]string{"host": u.Host, "x-k8s-aws-id": "prod-cluster"}) {
 		t.Errorf("the signature does not verify for x-k8s-aws-id: prod-cluster (%s)", u)
 	}
-	if verifyPresigned(u, testSecret, map[string]string{"host": u.Host, "x-k8s-aws-id": "other-cluster"}) {
+	if fakeaws.VerifyPresigned(u, testSecret, map[string]string{"host": u.Host, "x-k8s-aws-id": "other-cluster"}) {
 		t.Error("the signature also verifies for another cluster: x-k8s-aws-id is not signed")
 	}
-}
-
-// verifyPresigned recomputes a presigned GET's SigV4 signature with secret
-// and the given headers (lower-case names, all of X-Amz-SignedHeaders).
-func verifyPresigned(u *url.URL, secret string, headers map[string]string) bool {
-	q := u.Query()
-	sig := q.Get("X-Amz-Signature")
-	q.Del("X-Amz-Signature")
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var cq []string
-	for _, k := range keys {
-		cq = append(cq, awsEscape(k)+"="+awsEscape(q.Get(k)))
-	}
-	names := strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
-	var ch strings.Builder
-	for _, n := range names {
-		ch.WriteString(n + ":" + strings.TrimSpace(headers[n]) + "\n")
-	}
-	path := u.Path
-	if path == "" {
-		path = "/"
-	}
-	canonical := strings.Join([]string{"GET", path, strings.Join(cq, "&"), ch.String(), q.Get("X-Amz-SignedHeaders"), emptySHA256}, "\n")
-	scope := strings.SplitN(q.Get("X-Amz-Credential"), "/", 2)[1] // date/region/service/aws4_request
-	parts := strings.Split(scope, "/")
-	sum := sha256.Sum256([]byte(canonical))
-	toSign := strings.Join([]string{"AWS4-HMAC-SHA256", q.Get("X-Amz-Date"), scope, hex.EncodeToString(sum[:])}, "\n")
-	mac := func(key []byte, s string) []byte {
-		h := hmac.New(sha256.New, key)
-		h.Write([]byte(s))
-		return h.Sum(nil)
-	}
-	k := mac([]byte("AWS4"+secret), parts[0])
-	k = mac(k, parts[1])
-	k = mac(k, parts[2])
-	k = mac(k, "aws4_request")
-	return hmac.Equal([]byte(hex.EncodeToString(mac(k, toSign))), []byte(sig))
-}
-
-// emptySHA256 is the payload hash of a request without a body.
-const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-// awsEscape is SigV4's URI encoding: everything but A-Z a-z 0-9 - _ . ~.
-func awsEscape(s string) string {
-	var b strings.Builder
-	for _, c := range []byte(s) {
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			b.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{c})))
-		}
-	}
-	return b.String()
 }
 
 func TestTokenNeedsCluster(t *testing.T) {
@@ -201,12 +141,19 @@ func TestAPIVersion(t *testing.T) {
 func TestExecCredentialJSON(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 5, 23, 59, 30, 500, time.FixedZone("X", 3600))
-	b, err := json.Marshal(NewExecCredential(APIVersionV1, "k8s-aws-v1.abc", now))
+	b, err := json.Marshal(NewExecCredential(APIVersionV1, "k8s-aws-v1.abc", Expiry(now, time.Time{})))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{},"status":{"expirationTimestamp":"2026-12-05T23:13:30Z","token":"k8s-aws-v1.abc"}}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	soon := now.Add(5 * time.Minute)
+	if got := Expiry(now, soon); !got.Equal(soon) {
+		t.Errorf("credentials expiring in 5 min: Expiry = %v, want %v", got, soon)
+	}
+	if got := Expiry(now, now.Add(time.Hour)); !got.Equal(now.Add(14 * time.Minute)) {
+		t.Errorf("credentials expiring in 1 h: Expiry = %v, want 14 min", got)
 	}
 }
