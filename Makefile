@@ -16,7 +16,7 @@ NFPM      := $(GOBIN)/nfpm
 FUZZTIME  ?= 300000x
 FUZZTIME_SHORT ?= 100000x
 
-.PHONY: all build demo test deps check lint vet staticcheck unit cross fuzz bench clean release-snapshot release-check nfpm
+.PHONY: all build demo test test-checks test-builds deps check lint vet staticcheck unit cross fuzz bench clean release-snapshot release-check nfpm
 
 all: build
 
@@ -30,7 +30,23 @@ demo: build
 
 # Everything CI runs, after installing what is missing (as root or with
 # sudo: Debian packages; Go tools and npm packages are installed as needed).
-test: deps lint unit cross fuzz release-check
+# Two lanes run side by side: the checks and tests (lint, unit), and the
+# builds (cross, fuzz, release-check), whose compiling uses the CPU that the
+# end-to-end tests leave idle while they wait for the programs they start.
+# Each lane runs its targets in order and its output is printed in one piece
+# when it ends; make test fails if either lane fails.
+test: deps
+	@echo "make test: lane 1: lint unit; lane 2: cross fuzz release-check (each lane's output shows when it ends)"
+	@$(MAKE) --no-print-directory -j2 --output-sync=recurse test-checks test-builds
+
+test-checks:
+	@start=$$(date +%s); $(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory unit && \
+		echo "== make test: lint, unit passed in $$(( $$(date +%s) - start )) s"
+
+test-builds:
+	@start=$$(date +%s); $(MAKE) --no-print-directory cross && $(MAKE) --no-print-directory fuzz && \
+		$(MAKE) --no-print-directory release-check && \
+		echo "== make test: cross, fuzz, release-check passed in $$(( $$(date +%s) - start )) s"
 
 # What the tests need from Debian (scripts/ci-packages.txt), and a check of
 # what the machine must already have (Python with moto, Node.js).
@@ -52,15 +68,19 @@ staticcheck:
 	@test -x $(GOBIN)/staticcheck || GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...
 
+# -vet=off: lint's go vet has checked every package and its tests with all
+# of vet's analyzers; go test would run a subset of them again.
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -vet=off -timeout 15m ./...
 
-# The keychain and wincred backends must build without cgo. -trimpath, as
-# in a release build, lets release-check reuse these compiled packages.
+# The keychain and wincred backends must build without cgo. Every package
+# is compiled (go list -export fails on any compile error) but not linked:
+# release-check links sesame for these platforms and more. -trimpath, as in
+# a release build, lets release-check reuse these compiled packages.
 cross:
-	GOOS=darwin  GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -o /dev/null ./...
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -o /dev/null ./...
-	GOOS=linux   GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -o /dev/null ./...
+	GOOS=darwin  GOARCH=arm64 CGO_ENABLED=0 $(GO) list -trimpath -export -f '' ./... >/dev/null
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) list -trimpath -export -f '' ./... >/dev/null
+	GOOS=linux   GOARCH=arm64 CGO_ENABLED=0 $(GO) list -trimpath -export -f '' ./... >/dev/null
 
 # A short run of every fuzz target; longer runs: make fuzz FUZZTIME=5000000x.
 # Counts, not durations: Go 1.26's coordinator can fail a duration-bounded

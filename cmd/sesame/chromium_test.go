@@ -35,6 +35,7 @@ import (
 // A screenshot of the consent page is written to the test's artifact
 // directory; run with -artifacts to keep it.
 func TestSSOLoginInChromium(t *testing.T) {
+	t.Parallel()
 	chromium := testenv.NeedCommand(t, "/usr/bin/chromium", "apt-get install -y chromium")
 	sesame := testenv.Sesame(t)
 	m := testenv.Moto(t)

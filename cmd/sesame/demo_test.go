@@ -23,6 +23,7 @@ import (
 // and a browser. The demo must walk through to the end and leave all of it
 // exactly as it was: it works in a temporary HOME of its own.
 func TestDemoTouchesNothingOfTheCallers(t *testing.T) {
+	t.Parallel()
 	if err := testenv.MotoAvailable(); err != nil {
 		testenv.SkipOrFail(t, err)
 	}

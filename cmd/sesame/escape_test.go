@@ -18,6 +18,7 @@ import (
 // names the profile, and the profile picker all show them as \x1b and
 // \x07, so the terminal shows the escapes as text and acts on none.
 func TestControlCharactersOnATerminal(t *testing.T) {
+	t.Parallel()
 	bin := testenv.Sesame(t)
 	home := testenv.Sandbox(t)
 	const evil = "evil\x1b]0;pwned\x07"

@@ -197,12 +197,16 @@ func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), motoAcquireTimeout)
 	defer cancel()
+	start := time.Now()
 	m, release, err := AcquireMoto(ctx)
 	if err != nil {
 		if _, ok := errors.AsType[*MissingToolError](err); ok {
 			skipOrFailScript(ts, err)
 		}
 		ts.Fatalf("moto: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		ts.Logf("moto: waited %.1fs for a server of the pool", d.Seconds())
 	}
 	ts.Defer(release)
 	st.moto = m
