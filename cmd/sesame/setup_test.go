@@ -55,7 +55,9 @@ func TestSetupFreshMachine(t *testing.T) {
 			home.WriteCredentials("[dev]\naws_access_key_id = " + setupDevID + "\naws_secret_access_key = " + setupDevSecret + "\n\n" +
 				"[prod]\naws_access_key_id = " + setupProdID + "\naws_secret_access_key = " + setupProdSecret + "\n")
 			rcPath := filepath.Join(home.Dir, sh.rc)
+			rcNote := " (a new file)"
 			if sh.existingRC {
+				rcNote = " (a backup is kept)"
 				if err := os.WriteFile(rcPath, []byte("alias ll='ls -l'\n"), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -76,8 +78,8 @@ func TestSetupFreshMachine(t *testing.T) {
 				{"Use the encrypted file from now on? [Y/n]", "y"},
 				{"Move the keys into the store now? [Y/n]", ""},
 				{"Delete the backup now? [y/N]", "y"},
-				{"Add [profile sesame-dev], [profile sesame-prod] to ~/.aws/config (a backup is kept)? [Y/n]", ""},
-				{"Add this line to ~/" + sh.rc + " (a backup is kept)? [Y/n]", ""},
+				{"Add [profile sesame-dev], [profile sesame-prod] to ~/.aws/config (a new file)? [Y/n]", ""},
+				{"Add this line to ~/" + sh.rc + rcNote + "? [Y/n]", ""},
 				{"Set up IAM Identity Center now? [y/N]", "n"},
 			} {
 				waitCount(t, tm, qa.question, 1)

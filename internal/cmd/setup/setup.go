@@ -248,7 +248,11 @@ func (r *run) stepStore(ctx context.Context) error {
 	if v, ok := store.Unwrap(st.Backend()).(*vault.Vault); ok {
 		where = " (" + r.show(v.Path()) + ")"
 	}
-	r.say("ok: the %s store%s works (%d items)", st.Backend().Name(), where, len(names))
+	if len(names) == 0 {
+		r.say("ok: the %s store%s works; nothing is stored in it yet", st.Backend().Name(), where)
+	} else {
+		r.say("ok: the %s store%s works (%d items)", st.Backend().Name(), where, len(names))
+	}
 	r.st = st
 	return nil
 }
@@ -407,7 +411,7 @@ keep those programs working:
 	for _, n := range need {
 		secs = append(secs, "[profile "+GeneratedPrefix+n+"]")
 	}
-	yes, err := r.ask(ctx, fmt.Sprintf("Add %s to %s (a backup is kept)?", strings.Join(secs, ", "), r.show(r.paths.Config)), true)
+	yes, err := r.ask(ctx, fmt.Sprintf("Add %s to %s%s?", strings.Join(secs, ", "), r.show(r.paths.Config), backupNote(r.paths.Config)), true)
 	if err != nil {
 		return err
 	}
@@ -492,6 +496,15 @@ func quoteWord(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// backupNote tells, in a question, that an existing file is backed up
+// first.
+func backupNote(path string) string {
+	if _, err := os.Stat(path); err != nil {
+		return " (a new file)"
+	}
+	return " (a backup is kept)"
+}
+
 // backupIfExists copies path to a backup before it is edited; "" when
 // there is no file yet.
 func (r *run) backupIfExists(path string) (string, error) {
@@ -528,7 +541,7 @@ To load it in every new %s, setup adds to %s:
 	if cmd := r.command(); cmd != "sesame" {
 		r.say("note: the line runs sesame from PATH, and %s is not on PATH as sesame: add its folder to PATH in %s too", cmd, r.show(rc.Path))
 	}
-	yes, err := r.ask(ctx, fmt.Sprintf("Add this line to %s (a backup is kept)?", r.show(rc.Path)), true)
+	yes, err := r.ask(ctx, fmt.Sprintf("Add this line to %s%s?", r.show(rc.Path), backupNote(rc.Path)), true)
 	if err != nil {
 		return err
 	}
