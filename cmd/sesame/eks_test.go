@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -333,5 +335,136 @@ func TestEKSKubectl(t *testing.T) {
 	if err == nil || out != "" || !strings.Contains(errOut, "no terminal") ||
 		!strings.Contains(errOut, "run first: sesame eks token --cluster "+eksCluster+" needs-mfa > /dev/null") {
 		t.Errorf("needs-mfa: %v\nstdout: %s\nstderr: %s", err, out, errOut)
+	}
+}
+
+// TestEKSTokenMatchesAWSCLI compares `sesame eks token` with the AWS CLI
+// v2's `aws eks get-token` for the same profile (credential_process
+// session credentials, so that neither calls AWS): the same fields, the
+// same apiVersion for every KUBERNETES_EXEC_INFO kubectl may pass (and a
+// warning on stderr in the same cases), the same expiry 14 minutes ahead,
+// and tokens whose URLs have the same host and query parameters, each
+// signed for the cluster.
+func TestEKSTokenMatchesAWSCLI(t *testing.T) {
+	t.Parallel()
+	awsv2 := testenv.NeedCommand(t, "/usr/bin/aws", "apt-get install -y awscli (the AWS CLI v2)")
+	bin := testenv.Sesame(t)
+	testenv.SkipInShort(t, "runs the AWS CLI v2")
+	home := testenv.Sandbox(t)
+	const (
+		key    = "ASIAEXAMPLEPROCESS01"
+		secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPROCESSKEY"
+		token  = "FwoGZXIvYXdzEJr//////////wEaDExampleProcessToken"
+	)
+	script := filepath.Join(home.Dir, "creds.sh")
+	testenv.WriteExecutable(t, script, []byte(fmt.Sprintf(`#!/bin/sh
+printf '{"Version":1,"AccessKeyId":"%s","SecretAccessKey":"%s","SessionToken":"%s","Expiration":"%s"}\n'
+`, key, secret, token, time.Now().Add(3*time.Hour).UTC().Format(time.RFC3339))))
+	home.WriteConfig("[profile proc]\nregion = eu-west-1\ncredential_process = " + script + "\n")
+	env := append(home.Env(), "SESAME_BACKEND=file", "SESAME_FILE_PASSPHRASE=eks-cli-pass")
+
+	type result struct {
+		doc    map[string]any
+		stderr string
+	}
+	run := func(execInfo string, name string, args ...string) result {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), name, args...)
+		cmd.Env = append(append([]string(nil), env...), "KUBERNETES_EXEC_INFO="+execInfo)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, errOut.String())
+		}
+		var r result
+		if err := json.Unmarshal(out.Bytes(), &r.doc); err != nil {
+			t.Fatalf("%s printed no JSON document: %v\n%s", name, err, out.String())
+		}
+		r.stderr = errOut.String()
+		return r
+	}
+	var keys func(m map[string]any) []string
+	keys = func(m map[string]any) []string {
+		var ks []string
+		for k, v := range m {
+			if sub, ok := v.(map[string]any); ok {
+				for _, s := range keys(sub) {
+					ks = append(ks, k+"."+s)
+				}
+				continue
+			}
+			ks = append(ks, k)
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	field := func(m map[string]any, path ...string) string {
+		for _, p := range path[:len(path)-1] {
+			m, _ = m[p].(map[string]any)
+		}
+		s, _ := m[path[len(path)-1]].(string)
+		return s
+	}
+	for _, execInfo := range []string{
+		"",
+		`{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`,
+		`{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{}}`,
+		`{"apiVersion":"client.authentication.k8s.io/v1alpha1"}`,
+		`{"apiVersion":"client.authentication.k8s.io/v2"}`,
+		`not json`,
+	} {
+		cli := run(execInfo, awsv2, "eks", "get-token", "--cluster-name", eksCluster, "--profile", "proc")
+		ours := run(execInfo, bin, "eks", "token", "--cluster", eksCluster, "proc")
+		if a, b := keys(cli.doc), keys(ours.doc); !slices.Equal(a, b) {
+			t.Errorf("KUBERNETES_EXEC_INFO=%q: fields %v, the AWS CLI's %v", execInfo, b, a)
+		}
+		for _, f := range [][]string{{"kind"}, {"apiVersion"}} {
+			if a, b := field(cli.doc, f...), field(ours.doc, f...); a != b {
+				t.Errorf("KUBERNETES_EXEC_INFO=%q: %s = %q, the AWS CLI's %q", execInfo, f[0], b, a)
+			}
+		}
+		if (cli.stderr == "") != (ours.stderr == "") {
+			t.Errorf("KUBERNETES_EXEC_INFO=%q: stderr %q, the AWS CLI's %q", execInfo, ours.stderr, cli.stderr)
+		}
+		var exp [2]time.Time
+		for i, r := range []result{cli, ours} {
+			s := field(r.doc, "status", "expirationTimestamp")
+			tm, err := time.Parse("2006-01-02T15:04:05Z", s)
+			if err != nil {
+				t.Fatalf("expirationTimestamp %q: %v", s, err)
+			}
+			exp[i] = tm
+		}
+		if d := exp[1].Sub(exp[0]); d < 0 || d > time.Minute || time.Until(exp[1]) < 13*time.Minute || time.Until(exp[1]) > 14*time.Minute {
+			t.Errorf("expirationTimestamp %v, the AWS CLI's %v: want both 14 minutes ahead", exp[1], exp[0])
+		}
+		var urls [2]*url.URL
+		for i, r := range []result{cli, ours} {
+			u, err := fakeaws.DecodeEKSToken(field(r.doc, "status", "token"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !fakeaws.VerifyPresigned(u, secret, map[string]string{"host": u.Host, "x-k8s-aws-id": eksCluster}) {
+				t.Errorf("token %d (%s) is not signed for %s", i, u, eksCluster)
+			}
+			urls[i] = u
+		}
+		a, b := urls[0], urls[1]
+		if a.Scheme != b.Scheme || a.Host != b.Host || a.Path != b.Path {
+			t.Errorf("URL %s://%s%s, the AWS CLI's %s://%s%s", b.Scheme, b.Host, b.Path, a.Scheme, a.Host, a.Path)
+		}
+		qa, qb := a.Query(), b.Query()
+		if ka, kb := slices.Sorted(maps.Keys(qa)), slices.Sorted(maps.Keys(qb)); !slices.Equal(ka, kb) {
+			t.Errorf("query parameters %v, the AWS CLI's %v", kb, ka)
+		}
+		for _, k := range []string{"Action", "Version", "X-Amz-Algorithm", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Security-Token"} {
+			if qa.Get(k) != qb.Get(k) {
+				t.Errorf("%s = %q, the AWS CLI's %q", k, qb.Get(k), qa.Get(k))
+			}
+		}
+		scope := func(c string) string { p := strings.Split(c, "/"); p[1] = "DATE"; return strings.Join(p, "/") }
+		if ca, cb := qa.Get("X-Amz-Credential"), qb.Get("X-Amz-Credential"); len(strings.Split(cb, "/")) != 5 || scope(ca) != scope(cb) {
+			t.Errorf("X-Amz-Credential = %q, the AWS CLI's %q", cb, ca)
+		}
 	}
 }
