@@ -35,6 +35,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/migrate"
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/rotate"
+	"github.com/sesamehq/sesame/internal/cmd/promptcmd"
 	"github.com/sesamehq/sesame/internal/cmd/shellinit"
 	"github.com/sesamehq/sesame/internal/cmd/status"
 	"github.com/sesamehq/sesame/internal/cmd/use"
@@ -244,6 +245,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		rotate.NewCmdRotate(f, nil),
 		newCmdSetup(f, ssoDeps),
 		shellinit.NewCmdShellInit(f, nil),
+		promptcmd.NewCmdPrompt(f, nil),
 		status.NewCmdStatus(f, func(ctx context.Context, profile string) (string, error) { return needPerson(ctx, f, profile) }, ssoDeps, nil),
 		newCmdSSO(f, ssoDeps),
 		use.NewCmdUse(f, getter, nil),

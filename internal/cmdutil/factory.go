@@ -137,7 +137,7 @@ func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 			f.storeErr = err
 			return
 		}
-		f.store = store.New(store.WithTimeout(b, store.DefaultTimeout), filepath.Join(state, "locks"))
+		f.store = store.New(store.WithTimeout(b, store.DefaultTimeout), filepath.Join(state, "locks"), store.WithIndex(filepath.Join(state, store.IndexFile)))
 	})
 	return f.store, f.storeErr
 }

@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -32,8 +32,9 @@ const (
 // Store gives typed access to a Backend: key pairs, cached sessions and SSO
 // tokens. It is safe for concurrent use.
 type Store struct {
-	b       Backend
-	lockDir string
+	b         Backend
+	lockDir   string
+	indexPath string // the expiry index (index.go); "" for none
 
 	mu      sync.Mutex
 	nameKey []byte
@@ -42,7 +43,13 @@ type Store struct {
 // New returns a Store over b. lockDir is a private folder (0700) where the
 // store keeps the lock files that serialise creating its name key across
 // processes.
-func New(b Backend, lockDir string) *Store { return &Store{b: b, lockDir: lockDir} }
+func New(b Backend, lockDir string, opts ...Option) *Store {
+	s := &Store{b: b, lockDir: lockDir}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Backend returns the underlying backend.
 func (s *Store) Backend() Backend { return s.b }
@@ -266,7 +273,15 @@ func (s *Store) SetSession(ctx context.Context, sess Session) error {
 	if err != nil {
 		return err
 	}
-	return s.setJSON(ctx, s.sessionName(key, sess.Profile, sess.ID), sess)
+	if err := s.setJSON(ctx, s.sessionName(key, sess.Profile, sess.ID), sess); err != nil {
+		return err
+	}
+	s.updateIndex(func(ix *Index) {
+		if sess.Expiration.After(ix.Sessions[sess.Profile]) {
+			ix.Sessions[sess.Profile] = sess.Expiration
+		}
+	})
+	return nil
 }
 
 // ClearSessions deletes the cached sessions of profile, or of every
@@ -287,6 +302,12 @@ func (s *Store) ClearSessions(ctx context.Context, profile string) (int, error) 
 	if profile != "" {
 		want += tag(key, "session-profile", profile) + ":"
 	}
+	defer s.updateIndex(func(ix *Index) {
+		if profile == "" {
+			clear(ix.Sessions)
+		}
+		delete(ix.Sessions, profile)
+	})
 	n := 0
 	for _, name := range names {
 		if !strings.HasPrefix(name, want) {
@@ -395,6 +416,11 @@ func (s *Store) ClearProfiles(ctx context.Context, profiles []string) (int, erro
 	for i, p := range profiles {
 		prefixes[i] = sessionPrefix + tag(key, "session-profile", p) + ":"
 	}
+	defer s.updateIndex(func(ix *Index) {
+		for _, p := range profiles {
+			delete(ix.Sessions, p)
+		}
+	})
 	names, err := s.b.List(ctx)
 	if err != nil {
 		return 0, err

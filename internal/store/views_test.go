@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -120,5 +122,55 @@ func TestConcurrentFirstWritesShareOneNameKey(t *testing.T) {
 		if _, err := st.Keys(ctx, string(rune('a'+i))); err != nil {
 			t.Errorf("profile %c lost: %v", 'a'+i, err)
 		}
+	}
+}
+
+// TestIndex: every session write records the profile's latest expiry in
+// the index file (0600, no secret), and clearing removes it.
+func TestIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state", IndexFile)
+	st := New(NewMemory(), filepath.Join(dir, "locks"), WithIndex(path))
+	t0 := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	for _, s := range []Session{
+		{Profile: "a", ID: "1", SecretAccessKey: "s3cr3t", Expiration: t0.Add(2 * time.Hour)},
+		{Profile: "a", ID: "2", SecretAccessKey: "s3cr3t", Expiration: t0.Add(time.Hour)},
+		{Profile: "b", ID: "1", SecretAccessKey: "s3cr3t", Expiration: t0},
+		{Profile: "c", ID: "1", SecretAccessKey: "s3cr3t", Expiration: t0},
+	} {
+		if err := st.SetSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ix, err := ReadIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ix.Sessions["a"].Equal(t0.Add(2*time.Hour)) || !ix.Sessions["b"].Equal(t0) || len(ix.Sessions) != 3 {
+		t.Errorf("index %v", ix.Sessions)
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), "s3cr3t") {
+		t.Error("the index holds a secret")
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("index mode %v, %v", fi.Mode(), err)
+	}
+	if _, err := st.ClearSessions(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClearProfiles(ctx, []string{"b"}); err != nil {
+		t.Fatal(err)
+	}
+	if ix, _ := ReadIndex(path); len(ix.Sessions) != 1 || ix.Sessions["c"].IsZero() {
+		t.Errorf("after clearing a and b: %v", ix.Sessions)
+	}
+	if _, err := st.ClearSessions(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if ix, _ := ReadIndex(path); len(ix.Sessions) != 0 {
+		t.Errorf("after clearing all: %v", ix.Sessions)
 	}
 }

@@ -134,6 +134,8 @@ function sesame --description 'sesame, whose "sesame use" switches this shell'
         set -l __sesame_status $pipestatus[1]
         test $__sesame_status -eq 0; or return $__sesame_status
         printf '%s' $__sesame_code | source
+        # "set -e" of a variable that was not set fails: not a failure of use.
+        return 0
     else
         command sesame $argv
     end
