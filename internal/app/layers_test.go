@@ -18,7 +18,7 @@ var bands = [][]string{
 	{"atomicfile", "iostreams", "timefmt", "safetext", "peeruid", "browser", "prompt", "mfa",
 		"awsconfig", "awssdk", "store", "settings"},
 	// 1: capabilities
-	{"loopback", "sso", "creds", "server", "credfmt", "picker", "eks"},
+	{"loopback", "sso", "creds", "server", "credfmt", "picker", "genprofile", "eks"},
 	// 2: what commands share
 	{"cmdutil", "credcheck"},
 	// 3: commands

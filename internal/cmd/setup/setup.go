@@ -37,6 +37,7 @@ import (
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/genprofile"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/safetext"
@@ -344,13 +345,12 @@ keys from it, leaving a comment where they were.`, r.st.Backend().Name(), r.show
 	return nil
 }
 
-// GeneratedPrefix, MarkerKey and MarkerValue are those of sesame use
-// (internal/cmd/use): a profile setup writes is one sesame use NAME would
-// write and keeps up to date.
+// The profile setup writes is the one sesame use NAME would write and
+// keeps up to date (internal/genprofile).
 const (
-	GeneratedPrefix = "sesame-"
-	MarkerKey       = "sesame_generated"
-	MarkerValue     = "use"
+	GeneratedPrefix = genprofile.Prefix
+	MarkerKey       = genprofile.MarkerKey
+	MarkerValue     = genprofile.MarkerValue
 )
 
 func (r *run) stepTools(ctx context.Context) error {
@@ -433,13 +433,7 @@ keep those programs working:
 			if _, exists := f.ProfileSection(GeneratedPrefix + name); exists {
 				continue // written meanwhile
 			}
-			keys := [][2]string{{MarkerKey, MarkerValue}, {"credential_process", r.processLine(name)}}
-			for _, k := range []string{"region", "output"} {
-				if v, ok := res.Get(k); ok && v != "" && !strings.ContainsAny(v, "\r\n") {
-					keys = append(keys, [2]string{k, v})
-				}
-			}
-			for i, kv := range keys {
+			for i, kv := range genprofile.Keys(res, r.processLine(name)) {
 				if err := f.Set(section, kv[0], kv[1]); err != nil {
 					return err
 				}
@@ -477,23 +471,11 @@ func (r *run) command() string {
 // processLine is the credential_process command line for profile, as
 // sesame use writes it.
 func (r *run) processLine(profile string) string {
-	line := quoteWord(r.command())
-	if r.Backend != nil && r.Backend() != "" {
-		line += " --backend " + quoteWord(r.Backend())
+	var backend string
+	if r.Backend != nil {
+		backend = r.Backend()
 	}
-	// "--" ends the options: a profile named "-x" stays a name.
-	return line + " export --format json -- " + quoteWord(profile)
-}
-
-// quoteWord quotes a word of a credential_process command line, which
-// botocore splits with shell rules; plain words stay as they are.
-func quoteWord(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return genprofile.ProcessLine(r.command(), backend, profile)
 }
 
 // backupNote tells, in a question, that an existing file is backed up

@@ -3,10 +3,10 @@ package use
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/cmdutil"
+	"github.com/sesamehq/sesame/internal/genprofile"
 )
 
 // What `sesame use` writes to the config file, and when.
@@ -28,7 +28,7 @@ import (
 //	region = eu-west-1
 //
 // with a copy of NAME's settings that are not about credentials (region,
-// output, endpoint_url, ...; see copiedKeys). The user's profiles are never
+// output, endpoint_url, ...; see genprofile.CopiedKeys). The user's profiles are never
 // changed. A later `use` rewrites the generated profile when NAME's
 // settings changed (in place, keeping its position and comments) and
 // writes nothing when nothing changed. A profile of that name that lacks
@@ -36,27 +36,12 @@ import (
 // it, and so it does when the shared credentials file has a section of
 // that name (its keys would win over credential_process).
 
-// GeneratedPrefix starts the name of the profile `use` generates.
-const GeneratedPrefix = "sesame-"
-
-// MarkerKey marks a profile as written by sesame, MarkerValue as written
-// by `sesame use` (sesame sso populate writes the sso-session's name).
+// GeneratedPrefix, MarkerKey and MarkerValue are those of internal/genprofile.
 const (
-	MarkerKey   = "sesame_generated"
-	MarkerValue = "use"
+	GeneratedPrefix = genprofile.Prefix
+	MarkerKey       = genprofile.MarkerKey
+	MarkerValue     = genprofile.MarkerValue
 )
-
-// copiedKeys are the profile settings that shape how the AWS CLI and SDKs
-// work but not where credentials come from; the generated profile gets a
-// copy of those the profile sets (single-line values only).
-var copiedKeys = []string{
-	"region", "output", "endpoint_url", "ignore_configure_endpoint_urls", "services", "ca_bundle",
-	"sts_regional_endpoints", "use_fips_endpoint", "use_dualstack_endpoint",
-	"retry_mode", "max_attempts", "defaults_mode", "parameter_validation", "tcp_keepalive",
-	"account_id_endpoint_mode", "request_checksum_calculation", "response_checksum_validation",
-	"disable_request_compression", "request_min_compression_size_bytes", "sigv4a_signing_region_set",
-	"cli_pager", "cli_timestamp_format", "cli_binary_format", "cli_follow_urlparam", "cli_auto_prompt",
-}
 
 // KV is one key of the generated profile.
 type KV struct{ Key, Value string }
@@ -97,11 +82,8 @@ func plan(cfg *awsconfig.Config, profile, process string) (Plan, error) {
 		return Plan{}, err
 	}
 	p.AWSProfile, p.Generated, p.Process, p.Why = name, true, process, why
-	p.Keys = []KV{{MarkerKey, MarkerValue}, {"credential_process", process}}
-	for _, k := range copiedKeys {
-		if v, ok := r.Get(k); ok && v != "" && !strings.ContainsAny(v, "\r\n") {
-			p.Keys = append(p.Keys, KV{k, v})
-		}
+	for _, kv := range genprofile.Keys(r, process) {
+		p.Keys = append(p.Keys, KV{kv[0], kv[1]})
 	}
 	return p, nil
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/credfmt"
 	"github.com/sesamehq/sesame/internal/creds"
+	"github.com/sesamehq/sesame/internal/genprofile"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/timefmt"
@@ -420,25 +421,11 @@ func credentialProcess(opts *Options, profile string) string {
 	if opts.Command != nil {
 		cmd = opts.Command()
 	}
-	line := processQuote(cmd)
+	var backend string
 	if opts.Backend != nil {
-		if b := opts.Backend(); b != "" {
-			line += " --backend " + processQuote(b)
-		}
+		backend = opts.Backend()
 	}
-	// "--" ends the options: a profile named "-x" stays a name.
-	return line + " export --format json -- " + processQuote(profile)
-}
-
-// processQuote quotes a word of a credential_process command line, which
-// botocore splits with shell rules (shlex); plain words stay as they are.
-func processQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
-	}) < 0 {
-		return s
-	}
-	return credfmt.ShellQuote(credfmt.FormatSh, s)
+	return genprofile.ProcessLine(cmd, backend, profile)
 }
 
 // command is "sesame" when that name on PATH is this binary, else this

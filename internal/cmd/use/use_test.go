@@ -18,6 +18,7 @@ import (
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/credcheck"
 	"github.com/sesamehq/sesame/internal/creds"
+	"github.com/sesamehq/sesame/internal/genprofile"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/sso"
 )
@@ -245,7 +246,7 @@ func TestWriteGeneratedQuotedName(t *testing.T) {
 	t.Parallel()
 	paths := sandbox(t, "[profile \"my dev\"]\n", "")
 	cfg := load(t, paths)
-	p, err := plan(cfg, "my dev", "sesame export --format json -- "+processQuote("my dev"))
+	p, err := plan(cfg, "my dev", genprofile.ProcessLine("sesame", "", "my dev"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,22 +273,6 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func TestProcessQuote(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"dev":                  "dev",
-		"team/prod-1":          "team/prod-1",
-		"my dev":               "'my dev'",
-		"it's":                 `'it'\''s'`,
-		"/opt/sesame/bin/sesa": "/opt/sesame/bin/sesa",
-		"":                     "''",
-	} {
-		if got := processQuote(in); got != want {
-			t.Errorf("processQuote(%q) = %q, want %q", in, got, want)
-		}
-	}
 }
 
 func TestCommand(t *testing.T) {
