@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,12 +110,25 @@ func orCtx(err error, ctx context.Context) error {
 	return ctx.Err()
 }
 
-func tag(key []byte, kind, id string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(kind))
-	m.Write([]byte{0})
-	m.Write([]byte(id))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+func tag(key []byte, kind, id string) string { return newTagger(key).tag(kind, id) }
+
+// tagger computes many tags with one key: the HMAC's key schedule is done
+// once, not once a tag (Inventory tags every profile of a config of
+// thousands).
+type tagger struct {
+	m   hash.Hash
+	sum []byte
+}
+
+func newTagger(key []byte) *tagger { return &tagger{m: hmac.New(sha256.New, key)} }
+
+func (t *tagger) tag(kind, id string) string {
+	t.m.Reset()
+	t.m.Write([]byte(kind))
+	t.m.Write([]byte{0})
+	t.m.Write([]byte(id))
+	t.sum = t.m.Sum(t.sum[:0])
+	return base64.RawURLEncoding.EncodeToString(t.sum[:16])
 }
 
 func (s *Store) getJSON(ctx context.Context, name string, v any) error {
@@ -205,9 +219,10 @@ func (s *Store) Inventory(ctx context.Context, known []string, now time.Time) (I
 	}
 	byKeysName := make(map[string]string, len(known))
 	byProfileTag := make(map[string]string, len(known))
+	t := newTagger(key)
 	for _, p := range known {
-		byKeysName[s.keysName(key, p)] = p
-		byProfileTag[tag(key, "session-profile", p)] = p
+		byKeysName[keysPrefix+t.tag("keys", p)] = p
+		byProfileTag[t.tag("session-profile", p)] = p
 	}
 	for _, name := range names {
 		switch {
