@@ -234,7 +234,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		clearcmd.NewCmdClear(f, nil),
 		configure.NewCmdConfigure(f, ssoDeps),
 		doctor.NewCmdDoctor(f, nil),
-		ekscmd.NewCmdEKS(f, ekscmd.Deps{Creds: getter, Clusters: eksClusters(f)}),
+		ekscmd.NewCmdEKS(f, ekscmd.Deps{Creds: getter, Clusters: eksClusters(f), Presigner: eksPresigner(f)}),
 		execcmd.NewCmdExec(f, getter, nil),
 		export.NewCmdExport(f, getter, nil),
 		list.NewCmdList(f, nil),

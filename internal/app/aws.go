@@ -12,6 +12,7 @@ import (
 	ekscmd "github.com/sesamehq/sesame/internal/cmd/eks"
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/creds"
+	k8s "github.com/sesamehq/sesame/internal/eks"
 )
 
 // newSTSClient is the Factory's STS: awssdk.STS for a step of profile.
@@ -49,6 +50,18 @@ func eksClusters(f *cmdutil.Factory) func(ctx context.Context, c aws.Credentials
 			return nil, err
 		}
 		return client, nil
+	}
+}
+
+// eksPresigner is the STS presigner of sesame eks token: awssdk.STSPresigner
+// for profile, signing with c in region.
+func eksPresigner(f *cmdutil.Factory) func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (k8s.Presigner, error) {
+	return func(_ context.Context, c aws.CredentialsProvider, profile, region string) (k8s.Presigner, error) {
+		in, err := clientInput(f, c, profile, region)
+		if err != nil {
+			return nil, err
+		}
+		return awssdk.STSPresigner(in), nil
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -130,4 +131,44 @@ func EKS(ctx context.Context, in ClientInput, optFns ...func(*eks.Options)) (*ek
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 	}}, optFns...)...), nil
+}
+
+// STSPresigner is an STS presign client for in: the region, credentials
+// and endpoint an STS client from [STS] would have (the profile's
+// endpoint_url unless the environment sets an STS endpoint,
+// AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS,
+// AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT), built without
+// config.LoadDefaultConfig. Presigning sends nothing, so the HTTP client,
+// the retryer and AWS_CA_BUNDLE are not needed; the SDK would parse that
+// bundle on every load (about 6 ms for a system bundle), which `sesame eks
+// token`, run by kubectl for every call, should not pay.
+func STSPresigner(in ClientInput) *sts.PresignClient {
+	lookup := in.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	env := func(k string) string {
+		v, _ := lookup(k)
+		return strings.TrimSpace(v)
+	}
+	opts := sts.Options{Region: in.Region, Credentials: in.Credentials}
+	endpoint := in.endpoint("STS")
+	if endpoint == "" && !strings.EqualFold(env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
+			if v := env(k); v != "" {
+				endpoint = v
+				break
+			}
+		}
+	}
+	if endpoint != "" {
+		opts.BaseEndpoint = aws.String(endpoint)
+	}
+	if strings.EqualFold(env("AWS_USE_FIPS_ENDPOINT"), "true") {
+		opts.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
+	}
+	if strings.EqualFold(env("AWS_USE_DUALSTACK_ENDPOINT"), "true") {
+		opts.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateEnabled
+	}
+	return sts.NewPresignClient(sts.New(opts))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -197,5 +198,65 @@ func TestEKSEndpoints(t *testing.T) {
 	}
 	if !strings.Contains(p[0], "Credential=AKIAEXAMPLEKEY000001/") || !strings.Contains(p[0], "/eu-west-3/eks/") {
 		t.Errorf("request = %q, want one signed with the given key for eks in eu-west-3", p[0])
+	}
+}
+
+// TestSTSPresignerMatchesSTS: the presign client built without
+// LoadDefaultConfig presigns the same URL (scheme, host, path, query
+// parameters but the signature and time) as one on the STS client of
+// [STS], for each way the environment and the profile name an endpoint.
+func TestSTSPresignerMatchesSTS(t *testing.T) {
+	session := credentials.NewStaticCredentialsProvider("ASIAEXAMPLESESSION01", "secret", "token")
+	for _, tt := range []struct {
+		name, region, profileEndpoint string
+		env                           map[string]string
+		wantHost                      string
+	}{
+		{"default", "eu-west-1", "", nil, "sts.eu-west-1.amazonaws.com"},
+		{"us-east-1", "us-east-1", "", nil, "sts.us-east-1.amazonaws.com"},
+		{"profile endpoint", "us-east-1", "http://127.0.0.1:4001", nil, "127.0.0.1:4001"},
+		{"service env wins", "us-east-1", "http://127.0.0.1:4001", map[string]string{"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:4002", "AWS_ENDPOINT_URL": "http://127.0.0.1:4003"}, "127.0.0.1:4002"},
+		{"global env", "us-east-1", "", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4003"}, "127.0.0.1:4003"},
+		{"ignored env", "eu-west-1", "", map[string]string{"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:4002", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, "sts.eu-west-1.amazonaws.com"},
+		{"fips", "us-east-1", "", map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"}, "sts-fips.us-east-1.amazonaws.com"},
+		{"dual-stack", "eu-west-1", "", map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"}, "sts.eu-west-1.api.aws"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cleanEnv(t)
+			for _, k := range []string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"} {
+				t.Setenv(k, "")
+			}
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			in := ClientInput{StateDir: t.TempDir(), Region: tt.region, Credentials: session, Endpoint: tt.profileEndpoint}
+			client, err := STS(t.Context(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var urls []*url.URL
+			for _, p := range []*sts.PresignClient{sts.NewPresignClient(client), STSPresigner(in)} {
+				req, err := p.PresignGetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				u, err := url.Parse(req.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q := u.Query()
+				q.Del("X-Amz-Signature")
+				q.Del("X-Amz-Date")
+				q.Set("X-Amz-Credential", strings.Join(strings.Split(q.Get("X-Amz-Credential"), "/")[2:], "/"))
+				u.RawQuery = q.Encode()
+				urls = append(urls, u)
+			}
+			if urls[0].String() != urls[1].String() {
+				t.Errorf("STSPresigner: %s\nSTS:          %s", urls[1], urls[0])
+			}
+			if urls[1].Host != tt.wantHost {
+				t.Errorf("host %s, want %s", urls[1].Host, tt.wantHost)
+			}
+		})
 	}
 }

@@ -47,6 +47,10 @@ type Deps struct {
 	// Clusters builds the EKS client for profile, signing with c in
 	// region (awssdk.EKS).
 	Clusters func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (ClusterDescriber, error)
+	// Presigner builds the STS presigner for profile, signing with c in
+	// region (awssdk.STSPresigner); nil: a presign client on the
+	// Factory's STS client.
+	Presigner func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (k8s.Presigner, error)
 }
 
 // NewCmdEKS builds `sesame eks` and its subcommands.
@@ -60,7 +64,7 @@ func NewCmdEKS(f *cmdutil.Factory, deps Deps) *cobra.Command {
   sesame eks token --cluster NAME PROFILE        what kubectl then runs for a token`,
 		Args: cmdutil.NoArgs,
 	}
-	cmd.AddCommand(NewCmdToken(f, deps.Creds, nil), NewCmdKubeconfig(f, deps, nil))
+	cmd.AddCommand(NewCmdToken(f, deps, nil), NewCmdKubeconfig(f, deps, nil))
 	return cmd
 }
 
@@ -87,14 +91,19 @@ type TokenOptions struct {
 	Force   bool
 }
 
-// NewCmdToken builds `sesame eks token` on getter, the credential chain;
-// runF replaces the run function in tests.
-func NewCmdToken(f *cmdutil.Factory, getter creds.Getter, runF func(context.Context, *TokenOptions) error) *cobra.Command {
+// NewCmdToken builds `sesame eks token` on deps (the credential chain and
+// the presigner); runF replaces the run function in tests.
+func NewCmdToken(f *cmdutil.Factory, deps Deps, runF func(context.Context, *TokenOptions) error) *cobra.Command {
 	opts := &TokenOptions{
 		IO:            f.IOStreams,
-		Creds:         getter,
+		Creds:         deps.Creds,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) },
-		Presigner: func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (k8s.Presigner, error) {
+		Presigner:     deps.Presigner,
+		Getenv:        f.Getenv,
+		Now:           f.Now,
+	}
+	if opts.Presigner == nil {
+		opts.Presigner = func(ctx context.Context, c aws.CredentialsProvider, profile, region string) (k8s.Presigner, error) {
 			if f.STS == nil {
 				return nil, errors.New("no STS client is built into this binary")
 			}
@@ -103,9 +112,7 @@ func NewCmdToken(f *cmdutil.Factory, getter creds.Getter, runF func(context.Cont
 				return nil, err
 			}
 			return sts.NewPresignClient(client), nil
-		},
-		Getenv: f.Getenv,
-		Now:    f.Now,
+		}
 	}
 	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
