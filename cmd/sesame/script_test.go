@@ -1,7 +1,12 @@
 package main_test
 
 import (
+	"cmp"
 	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -36,5 +41,39 @@ func TestMain(m *testing.M) {
 // filemode, need, ...) and conditions.
 func TestScript(t *testing.T) {
 	t.Parallel()
-	testscript.Run(t, testenv.ScriptParams("../../testdata/script", testenv.Sesame(t)))
+	p := testenv.ScriptParams("../../testdata/script", testenv.Sesame(t))
+	p.Files = slowFirst(t, p.Dir)
+	p.Dir = ""
+	testscript.Run(t, p)
+}
+
+// slowFirst lists the scripts in dir, those that drive the npm clients
+// first and those that use moto next (each group in name order): they take
+// longest, and started first they do not leave one long script running
+// alone at the end.
+func slowFirst(t *testing.T, dir string) []string {
+	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts in %s: %v", dir, err)
+	}
+	npm, moto := regexp.MustCompile(`(?m)^npmclients\b`), regexp.MustCompile(`(?m)^moto\b`)
+	rank := func(file string) int {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case npm.Match(data):
+			return 0
+		case moto.Match(data):
+			return 1
+		}
+		return 2
+	}
+	ranks := make(map[string]int, len(files))
+	for _, f := range files {
+		ranks[f] = rank(f)
+	}
+	slices.SortStableFunc(files, func(a, b string) int { return cmp.Compare(ranks[a], ranks[b]) })
+	return files
 }
