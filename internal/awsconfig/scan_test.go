@@ -232,3 +232,52 @@ func TestLoadParsesOnlyWhatItNeeds(t *testing.T) {
 		t.Fatalf("ProfileNames has %d names; want 1002", n)
 	}
 }
+
+// TestLazyConfigConcurrent: a Config that Load scanned may be used from
+// several goroutines, as Resolve promises, while it builds its profiles
+// (run with -race).
+func TestLazyConfigConcurrent(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&b, "[profile p%d]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = p%d\n", i+1, i)
+	}
+	b.WriteString("[profile p0]\nregion = x\n")
+	dir := t.TempDir()
+	paths := Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
+	if err := os.WriteFile(paths.Config, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(paths)
+	if err != nil || c.lazy == nil {
+		t.Fatalf("Load: %v (lazy %v)", err, c != nil && c.lazy != nil)
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			for i := g; i < 201; i += 4 {
+				name := fmt.Sprintf("p%d", i)
+				r, err := c.Resolve(name)
+				if err == nil && len(r.Chain()) != i+1 {
+					err = fmt.Errorf("%s: chain of %d", name, len(r.Chain()))
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+				if g == 0 && i == 100 {
+					_ = c.ProfileNames()
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(c.ProfileNames()); n != 201 {
+		t.Errorf("%d profiles, want 201", n)
+	}
+}
