@@ -50,3 +50,19 @@ func BenchmarkLoad5000(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkScan5000 is the scan alone over the 5,000-profile config.
+func BenchmarkScan5000(b *testing.B) {
+	data, err := os.ReadFile(genConfig(b, "5000"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := string(data)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := scanFile(text); !ok {
+			b.Fatal("scanFile gives up")
+		}
+	}
+}

@@ -92,7 +92,11 @@ func scanFile(text string) (idx *scanIndex, ok bool) {
 		if hasCR {
 			line, pos = splitCR(line, start, pos, n >= 0)
 		}
-		stripped, indent := stripIndent(line)
+		stripped, indent := line, 0
+		if n := len(line); n == 0 || line[0] <= ' ' || line[0] >= utf8.RuneSelf || line[n-1] <= ' ' || line[n-1] >= utf8.RuneSelf {
+			// Not plain ASCII text at both ends (which nothing strips).
+			stripped, indent = stripIndent(line)
+		}
 		if stripped == "" || stripped[0] == '#' || stripped[0] == ';' {
 			continue
 		}
