@@ -77,6 +77,7 @@ func serve(t *testing.T, newHandler func(addr string) http.Handler) {
 // would stall the test.
 func TestGoSDKAcrossRefreshes(t *testing.T) {
 	t.Parallel()
+	testenv.SkipInShort(t, "waits for real refreshes, about 9 s")
 	for _, kind := range []string{"ecs", "imds"} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()

@@ -141,8 +141,13 @@ func LookTool(name, installHint string) (string, error) {
 // installHint, for example:
 //
 //	tmux := testenv.NeedCommand(t, "tmux", "install it with apt-get install -y tmux")
+//
+// A test that needs a program other than the Go toolchain drives a real part
+// (a keyring daemon, gpg, Python, a shell, a terminal), so it is skipped
+// with -short too (SkipInShort), as `make check` runs the tests.
 func NeedCommand(t testing.TB, name, installHint string) string {
 	t.Helper()
+	SkipInShort(t, "needs "+name)
 	path, err := LookTool(name, installHint)
 	if err != nil {
 		SkipOrFail(t, err)
