@@ -11,10 +11,18 @@ type ProfileArg struct {
 
 // AddProfileArg gives cmd --profile/-p and completes profile names for it
 // and for the argument. required is the usage line shown when no profile is
-// given ("sesame add PROFILE"); "" makes the profile optional. The
-// command's Args must allow one positional argument at most.
-func AddProfileArg(cmd *cobra.Command, f *Factory, required string) *ProfileArg {
+// given ("sesame add PROFILE"); "" makes the profile optional. With dst set,
+// the profile is resolved (Get) into *dst before RunE runs, so the command's
+// Args must allow one positional argument at most; a command with other
+// positional arguments passes nil and calls Get itself.
+func AddProfileArg(cmd *cobra.Command, f *Factory, required string, dst *string) *ProfileArg {
 	p := &ProfileArg{required: required}
+	if dst != nil {
+		cmd.PreRunE = func(_ *cobra.Command, args []string) (err error) {
+			*dst, err = p.Get(args)
+			return err
+		}
+	}
 	cmd.Flags().StringVarP(&p.flag, "profile", "p", "", "the profile, as the PROFILE argument")
 	complete := CompleteProfiles(f)
 	cmd.ValidArgsFunction = complete

@@ -31,11 +31,8 @@ func TestProfileArg(t *testing.T) {
 			t.Parallel()
 			var got string
 			cmd := &cobra.Command{Use: "x", Args: MaximumNArgs(1), SilenceErrors: true, SilenceUsage: true}
-			p := AddProfileArg(cmd, &Factory{}, tt.required)
-			cmd.RunE = func(cmd *cobra.Command, args []string) (err error) {
-				got, err = p.Get(args)
-				return err
-			}
+			AddProfileArg(cmd, &Factory{}, tt.required, &got)
+			cmd.RunE = func(*cobra.Command, []string) error { return nil }
 			cmd.SetArgs(tt.args)
 			err := cmd.Execute()
 			if tt.wantErr != "" {

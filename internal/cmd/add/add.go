@@ -36,7 +36,6 @@ type Options struct {
 // NewCmdAdd builds the command; runF replaces the run function in tests.
 func NewCmdAdd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, LookupEnv: f.LookupEnv, Store: f.Store, Config: f.Config, Now: f.Now}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "add PROFILE",
 		Short: "Store a long-term access key pair",
@@ -54,11 +53,6 @@ missing. Cached sessions of the profile are cleared.`,
   sesame add ci --env`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -67,7 +61,7 @@ missing. Cached sessions of the profile are cleared.`,
 	}
 	cmd.Flags().BoolVar(&opts.FromEnv, "env", false, "take the key pair from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	cmd.Flags().BoolVar(&opts.NoConfig, "no-config", false, "do not add the profile to the AWS config file")
-	profileArg = cmdutil.AddProfileArg(cmd, f, "sesame add PROFILE")
+	cmdutil.AddProfileArg(cmd, f, "sesame add PROFILE", &opts.Profile)
 	return cmd
 }
 

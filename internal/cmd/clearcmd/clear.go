@@ -24,7 +24,6 @@ type Options struct {
 // NewCmdClear builds the command; runF replaces the run function in tests.
 func NewCmdClear(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Store: f.Store, Config: f.Config}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "clear [PROFILE]",
 		Short: "Delete cached sessions (all, or one profile's)",
@@ -32,18 +31,13 @@ func NewCmdClear(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 PROFILE only. Long-term keys and SSO sign-ins stay.`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 

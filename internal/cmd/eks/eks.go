@@ -114,7 +114,6 @@ func NewCmdToken(f *cmdutil.Factory, deps Deps, runF func(context.Context, *Toke
 			return sts.NewPresignClient(client), nil
 		}
 	}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "token --cluster NAME [PROFILE]",
 		Short: "Print a kubectl exec credential for an EKS cluster",
@@ -140,11 +139,6 @@ sesame refuses to print the token to a terminal unless --force is given.`,
   sesame eks token --cluster prod work > /dev/null   # in a terminal: ask for MFA now, for kubectl later`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -155,7 +149,7 @@ sesame refuses to print the token to a terminal unless --force is given.`,
 	fl.StringVar(&opts.Cluster, "cluster", "", "the EKS cluster's name (required)")
 	fl.BoolVar(&opts.Force, "force", false, "print the token even when stdout is a terminal")
 	credcheck.AddRequestFlags(fl, &opts.Request)
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 
@@ -250,7 +244,6 @@ func NewCmdKubeconfig(f *cmdutil.Factory, deps Deps, runF func(context.Context, 
 		Getenv:        f.Getenv,
 		HomeDir:       f.HomeDir,
 	}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "kubeconfig --cluster NAME [PROFILE]",
 		Short: "Add an EKS cluster to your kubeconfig, with sesame as its credential plugin",
@@ -270,11 +263,6 @@ mode 0600. A kubeconfig that does not parse is refused and left unchanged.`,
   kubectl --context prod get pods`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -285,7 +273,7 @@ mode 0600. A kubeconfig that does not parse is refused and left unchanged.`,
 	fl.StringVar(&opts.Cluster, "cluster", "", "the EKS cluster's name (required)")
 	fl.StringVar(&opts.Alias, "alias", "", "the context's name (default: the cluster's ARN)")
 	credcheck.AddRequestFlags(fl, &opts.Request)
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 

@@ -189,7 +189,7 @@ instead, as sesame export --format json does.`,
 	fl.BoolVarP(&opts.JSON, "json", "j", false, "print the credential_process document instead of running a command")
 	fl.BoolVar(&opts.ForceNest, "force-nest", false, "run even inside another sesame exec")
 	fl.StringVar(&opts.Server, "server", "", "serve auto-refreshing credentials on 127.0.0.1 instead of putting keys in the environment: ecs or imds")
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	profileArg = cmdutil.AddProfileArg(cmd, f, "", nil)
 	return cmd
 }
 

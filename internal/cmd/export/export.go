@@ -67,7 +67,6 @@ func NewCmdExport(f *cmdutil.Factory, getter creds.Getter, runF func(context.Con
 		Config:        f.Config,
 		Now:           f.Now,
 	}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "export [PROFILE]",
 		Short: "Print temporary credentials, or write them to the credentials file",
@@ -103,11 +102,6 @@ sesame refuses to print secrets to a terminal unless --force is given.`,
   sesame export --format ini --write --as legacy-tool work`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -121,7 +115,7 @@ sesame refuses to print secrets to a terminal unless --force is given.`,
 	fl.BoolVar(&opts.Force, "force", false, "print secrets even when stdout is a terminal")
 	credcheck.AddRequestFlags(fl, &opts.Request)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(credfmt.Formats, cobra.ShellCompDirectiveNoFileComp))
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 

@@ -137,7 +137,6 @@ func NewCmdLogin(f *cmdutil.Factory, getter creds.Getter, runF func(context.Cont
 		Browser: browser.System{LookupEnv: f.LookupEnv, Stderr: f.IOStreams.ErrOut},
 		Logger:  f.Logger,
 	}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "login [PROFILE]",
 		Short: "Sign in to the AWS console with a profile's credentials",
@@ -174,11 +173,6 @@ it. The sign-in URL is valid for 15 minutes and signs in whoever opens it:
   sesame login work --region eu-west-1 --stdout | xclip -selection clipboard`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			opts.FederationURL = f.Getenv("SESAME_FEDERATION_URL")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -192,7 +186,7 @@ it. The sign-in URL is valid for 15 minutes and signs in whoever opens it:
 	fl.StringVar(&opts.Path, "path", "", "console page to open, e.g. s3/home or ec2/home#Instances (default: the console home)")
 	fl.StringVar(&opts.MFAToken, "mfa-token", "", "the current MFA code, instead of being asked for it")
 	fl.BoolVar(&opts.Stdout, "stdout", false, "print the sign-in URL instead of opening the browser")
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 

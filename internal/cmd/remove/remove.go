@@ -30,7 +30,6 @@ type Options struct {
 // NewCmdRemove builds the command; runF replaces the run function in tests.
 func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Prompter: f.Prompter, Store: f.Store, Config: f.Config}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:     "remove PROFILE",
 		Aliases: []string{"rm"},
@@ -39,11 +38,6 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(context.Context, *Options) error
 On a terminal sesame asks first, unless --force. The AWS config is not changed.`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -51,7 +45,7 @@ On a terminal sesame asks first, unless --force. The AWS config is not changed.`
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "do not ask for confirmation")
-	profileArg = cmdutil.AddProfileArg(cmd, f, "sesame remove PROFILE")
+	cmdutil.AddProfileArg(cmd, f, "sesame remove PROFILE", &opts.Profile)
 	return cmd
 }
 

@@ -198,7 +198,6 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 		Signals: CatchSignals,
 	}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "rotate PROFILE",
 		Short: "Replace a profile's stored access key with a new one",
@@ -227,11 +226,6 @@ honoured.`,
 		Example: `  sesame rotate work`,
 		Args:    cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			opts.PauseAt, opts.PauseFile, _ = strings.Cut(f.Getenv(EnvTestPause), ":")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -239,7 +233,7 @@ honoured.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	profileArg = cmdutil.AddProfileArg(cmd, f, "sesame rotate PROFILE")
+	cmdutil.AddProfileArg(cmd, f, "sesame rotate PROFILE", &opts.Profile)
 	return cmd
 }
 

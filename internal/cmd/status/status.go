@@ -49,7 +49,6 @@ type Options struct {
 func NewCmdStatus(f *cmdutil.Factory, need func(ctx context.Context, profile string) (string, error), deps sso.Deps, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Config: f.Config, Store: f.Store, SSO: deps.Client, Need: need, Now: f.Now,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) }}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "status [PROFILE] [--json]",
 		Short: "Show sign-ins and cached sessions with their time left",
@@ -78,11 +77,6 @@ boolean), and with a profile "profile", "ready" (true or false) and "needs"
   sesame status prod || sesame sso login --profile prod`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -90,7 +84,7 @@ boolean), and with a profile "profile", "ready" (true or false) and "needs"
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 

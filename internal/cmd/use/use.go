@@ -127,7 +127,6 @@ func NewCmdUse(f *cmdutil.Factory, getter creds.Getter, runF func(context.Contex
 		}
 		return f.Picker.PickProfile(ctx, cfg)
 	}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "use [PROFILE]",
 		Short: "Switch the current shell to a profile",
@@ -177,11 +176,6 @@ only recognises use as the first word.`,
   sesame use --unset`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -196,7 +190,7 @@ only recognises use as the first word.`,
 	fl.StringVar(&opts.Shell, "shell", "", "the shell to print code for (set by the function of sesame shell-init)")
 	_ = fl.MarkHidden("shell")
 	_ = cmd.RegisterFlagCompletionFunc("shell", cobra.FixedCompletions(credfmt.Shells, cobra.ShellCompDirectiveNoFileComp))
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 

@@ -68,7 +68,6 @@ func NewCmdWhoami(f *cmdutil.Factory, getter creds.Getter, runF func(context.Con
 			return f.STS(ctx, c, profile, region)
 		}},
 	}
-	var profileArg *cmdutil.ProfileArg
 	cmd := &cobra.Command{
 		Use:   "whoami [PROFILE]",
 		Short: "Show the account, ARN and user id of a profile's credentials",
@@ -86,11 +85,6 @@ set; AWS_CA_BUNDLE is honoured.`,
   sesame whoami --json | jq -r .account`,
 		Args: cmdutil.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := profileArg.Get(args)
-			if err != nil {
-				return err
-			}
-			opts.Profile = profile
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -98,7 +92,7 @@ set; AWS_CA_BUNDLE is honoured.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON object")
-	profileArg = cmdutil.AddProfileArg(cmd, f, "")
+	cmdutil.AddProfileArg(cmd, f, "", &opts.Profile)
 	return cmd
 }
 
