@@ -32,17 +32,13 @@ func newCmdSetup(f *cmdutil.Factory, ssoDeps sso.Deps) *cobra.Command {
 		if err != nil {
 			return nil, err
 		}
-		state, err := f.StateDir()
-		if err != nil {
-			return nil, err
-		}
 		deps := backends.Deps{LookupEnv: f.LookupEnv, Home: home, Prompter: f.Prompter, Stderr: f.IOStreams.ErrOut, Logger: f.Logger}
 		b, err := backends.Open(ctx, f.BackendName, deps)
 		if err != nil {
 			return nil, err
 		}
-		st = store.New(store.WithTimeout(b, store.DefaultTimeout), filepath.Join(state, "locks"))
-		return st, nil
+		st, err = f.NewStore(b)
+		return st, err
 	}
 	// runSub runs a command built with a runF that sets its options.
 	runSub := func(ctx context.Context, cmd *cobra.Command) error {

@@ -123,11 +123,6 @@ func (f *Factory) StateDir() (string, error) {
 // opened is an error with a hint; there is never a silent fall-back.
 func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 	f.storeOnce.Do(func() {
-		state, err := f.StateDir()
-		if err != nil {
-			f.storeErr = err
-			return
-		}
 		if f.OpenBackend == nil {
 			f.storeErr = fmt.Errorf("no store backends are built into this binary")
 			return
@@ -137,7 +132,19 @@ func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 			f.storeErr = err
 			return
 		}
-		f.store = store.New(store.WithTimeout(b, store.DefaultTimeout), filepath.Join(state, "locks"), store.WithIndex(filepath.Join(state, store.IndexFile)))
+		f.store, f.storeErr = f.NewStore(b)
 	})
 	return f.store, f.storeErr
+}
+
+// NewStore makes sesame's store over backend b: each call bounded by
+// store.DefaultTimeout, its lock files and the expiry index (store.Index)
+// in StateDir.
+func (f *Factory) NewStore(b store.Backend) (*store.Store, error) {
+	state, err := f.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	return store.New(store.WithTimeout(b, store.DefaultTimeout), filepath.Join(state, "locks"),
+		store.WithIndex(filepath.Join(state, store.IndexFile))), nil
 }
