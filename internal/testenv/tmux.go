@@ -24,9 +24,12 @@ type Terminal struct {
 }
 
 // StartTerminal runs argv in dir with the environment env (nil: PATH only)
-// in a new width×height terminal whose pane stays when the program exits,
-// to show why. tmux missing follows NeedCommand's rule (fail in CI, skip
-// elsewhere).
+// in a new width×height terminal. When the program exits, the terminal
+// shows "[exited N]" and stays: a shell that started argv waits there
+// until the test ends, because tmux 3.3 can drop the last lines a pane
+// printed when the pane's own process exits (seen once in CI: a script's
+// final echo never reached the screen). tmux missing follows
+// NeedCommand's rule (fail in CI, skip elsewhere).
 func StartTerminal(t testing.TB, env []string, dir string, width, height int, argv ...string) *Terminal {
 	t.Helper()
 	SkipInShort(t, "drives a terminal")
@@ -41,7 +44,8 @@ func StartTerminal(t testing.TB, env []string, dir string, width, height int, ar
 	}
 	tm := &Terminal{t: t, tmux: tmux, socket: filepath.Join(sockDir, "sock")}
 	args := append([]string{"-f", conf, "new-session", "-d", "-s", "main", "-c", dir,
-		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height)}, argv...)
+		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height),
+		"/bin/sh", "-c", `"$@"; printf '\n[exited %d]\n' "$?"; exec sleep 86400`, "sh"}, argv...)
 	if out, err := tm.command(env, args...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
