@@ -6,6 +6,8 @@
 //	fakeaws sso --moto URL [--addr 127.0.0.1:0] [--accounts N --roles R | --config FILE.json]
 //	            [--token-ttl D] [--registration-ttl D] [--role-ttl D] [--rate N] [--auto-approve]
 //	fakeaws federation ...
+//	fakeaws signin [--moto URL] [--addr A] [--account ID --role R --user U] [--token-ttl D]
+//	               [--session-ttl D] [--code-ttl D] [--auto-approve]
 //
 // Each subcommand prints one line "NAME URL" to stdout when it is ready
 // (e.g. "sso http://127.0.0.1:40125") and serves until SIGTERM or SIGINT.
@@ -37,6 +39,7 @@ func main() {
 
 const usage = `usage: fakeaws sso --moto URL [flags]   (fakeaws sso -h for the flags)
        fakeaws federation [flags]
+       fakeaws signin [flags]          (fakeaws signin -h for the flags)
 `
 
 // run runs the subcommand named by args[0].
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSSO(ctx, args[1:], stdout, stderr)
 	case "federation":
 		return runFederation(args[1:])
+	case "signin":
+		return runSignin(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
