@@ -12,13 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/gofrs/flock"
 
+	"github.com/sesamehq/sesame/internal/creds/plan"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
 // MinRemaining is how long a cached session must still be valid to be
 // handed out: more than botocore's 10-minute credential_process refresh
 // window, so that a caller never gets credentials it would refresh at once.
-const MinRemaining = 15 * time.Minute
+const MinRemaining = plan.MinRemaining
 
 // Cached keeps Inner's credentials in the store under (Profile, ID). A
 // lookup that the store cannot answer is an error, never a miss. A refresh

@@ -6,21 +6,13 @@ import (
 	"io/fs"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/sesamehq/sesame/internal/creds/plan"
 )
 
 // ChainError is a problem with one profile of a chain: it names the profile
 // and carries the next step to take.
-type ChainError struct {
-	Profile string
-	Err     error
-	Hint    string
-}
-
-func (e *ChainError) Error() string { return fmt.Sprintf("profile %s: %v", e.Profile, e.Err) }
-func (e *ChainError) Unwrap() error { return e.Err }
-
-// NextStep is the hint shown under the error.
-func (e *ChainError) NextStep() string { return e.Hint }
+type ChainError = plan.ChainError
 
 // stsError turns an STS failure into one clear message with a next step.
 // The SDK has already retried throttling.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/sesamehq/sesame/internal/creds/plan"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -91,16 +91,4 @@ func (b *Builder) Need(ctx context.Context, req Request) (string, error) {
 
 // SessionKind is the kind of credentials a cached session with this ID
 // holds (store.SessionInfo.ID), from the step that made it.
-func SessionKind(id string) Kind {
-	switch {
-	case strings.HasPrefix(id, "gst("):
-		return KindSessionToken
-	case strings.HasPrefix(id, "role(keys("), strings.HasPrefix(id, "role(env|"), strings.HasPrefix(id, "web("):
-		return KindRole
-	case strings.HasPrefix(id, "role("):
-		return KindRoleChained // assumed with temporary credentials
-	case strings.HasPrefix(id, "sso("):
-		return KindSSO
-	}
-	return ""
-}
+func SessionKind(id string) Kind { return plan.SessionKind(id) }

@@ -20,12 +20,12 @@ func TestSessionKind(t *testing.T) {
 		{"chained", KindRoleChained},
 		{"fromenv", KindRole},
 	} {
-		n, _, err := h.b.buildRequest(Request{Profile: tt.profile})
+		s, _, err := h.b.Planner().Plan(Request{Profile: tt.profile})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := SessionKind(n.id); got != tt.want {
-			t.Errorf("%s: SessionKind(%s) = %q, want %q", tt.profile, n.id, got, tt.want)
+		if got := SessionKind(s.ID); got != tt.want {
+			t.Errorf("%s: SessionKind(%s) = %q, want %q", tt.profile, s.ID, got, tt.want)
 		}
 	}
 	if got := SessionKind("sso(corp|1|R)"); got != KindSSO {

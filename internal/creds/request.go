@@ -9,42 +9,26 @@ package creds
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/sesamehq/sesame/internal/creds/plan"
 )
 
-// Request asks for a profile's credentials.
-type Request struct {
-	// Profile is the profile's name (already selected).
-	Profile string
-	// Duration is the session length asked for (--duration); 0 means the
-	// profile's duration_seconds, else one hour.
-	Duration time.Duration
-	// NoSession skips GetSessionToken (--no-session): a keys profile gives
-	// its long-term keys, a role is assumed straight from them.
-	NoSession bool
-	// Region overrides the profile's region (--region).
-	Region string
-	// MFAToken is a code given on the command line (--mfa-token).
-	MFAToken string
-	// DirectRole assumes a role straight from long-term keys even when an
-	// MFA session could serve it, so that the role session is not chained
-	// (console sign-in with --duration needs that).
-	DirectRole bool
-}
+// Request asks for a profile's credentials (see plan.Request).
+type Request = plan.Request
 
 // Kind is what sort of credentials a Result holds.
-type Kind string
+type Kind = plan.Kind
 
 // The kinds of credentials.
 const (
-	KindLongTerm     Kind = "long-term"     // an IAM user's access key
-	KindSessionToken Kind = "session-token" // GetSessionToken
-	KindRole         Kind = "role"          // AssumeRole from long-term keys (or web identity)
-	KindRoleChained  Kind = "role-chained"  // AssumeRole with temporary credentials
-	KindSSO          Kind = "sso"           // IAM Identity Center role credentials
-	KindProcess      Kind = "process"       // credential_process
+	KindLongTerm     = plan.KindLongTerm     // an IAM user's access key
+	KindSessionToken = plan.KindSessionToken // GetSessionToken
+	KindRole         = plan.KindRole         // AssumeRole from long-term keys (or web identity)
+	KindRoleChained  = plan.KindRoleChained  // AssumeRole with temporary credentials
+	KindSSO          = plan.KindSSO          // IAM Identity Center role credentials
+	KindProcess      = plan.KindProcess      // credential_process
 )
 
 // Result is what a Request gives.
