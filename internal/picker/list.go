@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -12,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 	"github.com/sahilm/fuzzy"
-	"golang.org/x/term"
 
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/safetext"
@@ -37,7 +35,7 @@ type Choice struct {
 }
 
 // Choose shows the choice as a fuzzy, filterable list on the terminal at
-// path ("" is /dev/tty) and returns the index of the chosen row: typing
+// path ("" is /dev/tty, on Windows the console) and returns the index of the chosen row: typing
 // filters at once (there is no filter mode to enter), Up/Down (also
 // Ctrl-P/Ctrl-N, Tab/Shift-Tab) move, PgUp/PgDn page, Enter chooses, Esc
 // or Ctrl-C cancel (prompt.ErrCanceled). The list is erased when it ends.
@@ -47,17 +45,11 @@ func Choose(ctx context.Context, path string, color func() bool, ch Choice) (int
 	if len(ch.Rows) == 0 {
 		return 0, fmt.Errorf("there is no %s to choose from", ch.Filter)
 	}
-	if path == "" {
-		path = "/dev/tty"
-	}
-	tty, err := os.OpenFile(path, os.O_RDWR, 0)
+	in, tty, closeTerm, err := openTerminal(path)
 	if err != nil {
-		return 0, prompt.ErrNoTerminal
+		return 0, err
 	}
-	defer tty.Close()
-	if !term.IsTerminal(int(tty.Fd())) {
-		return 0, prompt.ErrNoTerminal
-	}
+	defer closeTerm()
 	r := lipgloss.NewRenderer(tty)
 	if color != nil && !color() {
 		r.SetColorProfile(termenv.Ascii)
@@ -65,7 +57,7 @@ func Choose(ctx context.Context, path string, color func() bool, ch Choice) (int
 	prog := tea.NewProgram(newListModel(ch, r),
 		// Ctrl-C arrives as a key in raw mode; a SIGINT from elsewhere
 		// ends the list as a cancel, with the terminal restored.
-		tea.WithInput(tty), tea.WithOutput(tty), tea.WithContext(ctx))
+		tea.WithInput(in), tea.WithOutput(tty), tea.WithContext(ctx))
 	final, err := prog.Run()
 	switch {
 	case errors.Is(err, tea.ErrInterrupted):

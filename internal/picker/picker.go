@@ -2,7 +2,8 @@
 // filterable list of every profile with its account, role, credential
 // source and cached session. It implements cmdutil.Picker (app assigns it to the Factory).
 //
-// The list is drawn on and read from the controlling terminal (/dev/tty),
+// The list is drawn on and read from the controlling terminal (/dev/tty;
+// on Windows the console),
 // never stdin or stdout, so that it works while stdout carries data, as in
 // eval "$(sesame export --format sh)". Typing filters the list (fuzzy, on
 // the name, account id and role name); Up/Down move, Enter chooses, Esc or

@@ -1,6 +1,7 @@
 // Package prompt asks a person questions on the terminal. Prompts are read
-// from and written to /dev/tty, never stdin or stdout, so that they work
-// while stdout carries data (export) or sesame runs as a credential_process.
+// from and written to /dev/tty (on Windows the console, CONIN$ and
+// CONOUT$), never stdin or stdout, so that they work while stdout carries
+// data (export) or sesame runs as a credential_process.
 package prompt
 
 import (
@@ -8,11 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
-
-	"golang.org/x/term"
 )
 
 // ErrNoTerminal means there is no terminal to ask on.
@@ -29,34 +27,12 @@ type Prompter interface {
 	Confirm(ctx context.Context, label string, def bool) (bool, error)
 }
 
-// TTY prompts on the controlling terminal, /dev/tty.
+// TTY prompts on the controlling terminal: /dev/tty on Unix, the console
+// (CONIN$ and CONOUT$) on Windows.
 type TTY struct {
-	// Path is the terminal device; "" means /dev/tty.
+	// Path is the terminal device; "" means /dev/tty (on Windows, the
+	// console).
 	Path string
-}
-
-// open opens the terminal. The file stays in the Go runtime's poller
-// (non-blocking): f.Fd() would switch it back to blocking mode, so the
-// descriptor is only used through SyscallConn, and a read can be ended with
-// SetReadDeadline when the context ends.
-func (t TTY) open() (*os.File, error) {
-	path := t.Path
-	if path == "" {
-		path = "/dev/tty"
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return nil, ErrNoTerminal
-	}
-	isTerm := false
-	if rc, err := f.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) { isTerm = term.IsTerminal(int(fd)) })
-	}
-	if !isTerm {
-		f.Close()
-		return nil, ErrNoTerminal
-	}
-	return f, nil
 }
 
 // ask writes label on the terminal and reads one line, with echo off when
@@ -64,11 +40,14 @@ func (t TTY) open() (*os.File, error) {
 // past), waits for the reader to return, and restores the echo; the
 // terminal is left as it was found on every path.
 func (t TTY) ask(ctx context.Context, label string, secret bool) (string, error) {
-	f, err := t.open()
+	f, out, err := t.open()
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	if out != f {
+		defer out.Close()
+	}
 	if secret {
 		restore, err := echoOff(f)
 		if err != nil {
@@ -76,7 +55,7 @@ func (t TTY) ask(ctx context.Context, label string, secret bool) (string, error)
 		}
 		defer restore()
 	}
-	fmt.Fprint(f, label)
+	fmt.Fprint(out, label)
 	type result struct {
 		s   string
 		err error
@@ -93,7 +72,7 @@ func (t TTY) ask(ctx context.Context, label string, secret bool) (string, error)
 	select {
 	case r := <-done:
 		if secret {
-			fmt.Fprintln(f) // the newline was not echoed
+			fmt.Fprintln(out) // the newline was not echoed
 		}
 		return r.s, r.err
 	case <-ctx.Done():
@@ -102,7 +81,7 @@ func (t TTY) ask(ctx context.Context, label string, secret bool) (string, error)
 		}
 		// Without deadlines (a terminal the poller cannot watch) the reader
 		// stays blocked until a line comes, but echo is still restored.
-		fmt.Fprintln(f)
+		fmt.Fprintln(out)
 		return "", ctx.Err()
 	}
 }

@@ -52,13 +52,14 @@ func (v *Vault) passphrase(ctx context.Context, o *op, create bool) ([]byte, err
 	return p, nil
 }
 
-// runPassphraseCommand runs command with sh -c. Its standard output, less
+// runPassphraseCommand runs command with sh -c (on Windows with cmd /c,
+// see passphraseShell). Its standard output, less
 // one trailing newline, is the passphrase; its standard error goes to the
 // user's; its standard input is empty. Neither its output nor the
 // command line is put in an error.
 func (v *Vault) runPassphraseCommand(ctx context.Context, command string) ([]byte, error) {
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd := passphraseShell(ctx, command, v.lookupEnv)
 	cmd.Stdout = &out
 	cmd.Stderr = v.stderr
 	// When ctx ends sh is killed, but a child of it may hold stdout open:

@@ -37,7 +37,8 @@
 // # Passphrase and unlock cache
 //
 // The passphrase comes from SESAME_FILE_PASSPHRASE, else from the standard
-// output of SESAME_FILE_PASSPHRASE_COMMAND (run with sh -c), else from the
+// output of SESAME_FILE_PASSPHRASE_COMMAND (run with sh -c; on Windows
+// with cmd /c), else from the
 // terminal (asked twice when the vault is created). Get, List and Remove on
 // a vault that does not exist yet need no passphrase.
 //

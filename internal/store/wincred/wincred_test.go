@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sesamehq/sesame/internal/store"
+	"github.com/sesamehq/sesame/internal/store/chunked"
 )
 
 // fakeCreds is an in-memory Credential Manager that enforces MaxBlob.
@@ -127,11 +128,11 @@ func TestChunkedRoundTrip(t *testing.T) {
 			if len(targets) != tc.targets {
 				t.Errorf("targets = %q, want %d of them", targets, tc.targets)
 			}
-			if targets[0] != "sesame:sesame:keys:abc" {
+			if targets[0] != "sesame:keys:abc" {
 				t.Errorf("head target = %q", targets[0])
 			}
 			for i := 1; i < tc.targets; i++ {
-				if want := fmt.Sprintf("sesame:sesame:keys:abc#%d", i); !slices.Contains(targets, want) {
+				if want := fmt.Sprintf("sesame:keys:abc#%d", i); !slices.Contains(targets, want) {
 					t.Errorf("no chunk %d (%q) in %q", i, want, targets)
 				}
 			}
@@ -314,3 +315,78 @@ func TestNameAndStub(t *testing.T) {
 		t.Errorf("Name() = %q", got)
 	}
 }
+
+// Items that sesame 1 stored under double-prefixed target names
+// ("sesame:sesame:...") are still found, listed under their names, moved to
+// one-prefix targets on first read, and cleaned up by Set and Remove.
+func TestDoublePrefixedItemsAreFoundAndMoved(t *testing.T) {
+	f := newFake()
+	b := newBackend(f)
+	ctx := context.Background()
+	// What sesame 1 wrote: the store's names with the prefix added again.
+	old := chunked.New(sesame1Raw{f}, MaxBlob)
+	big := pattern(8000)
+	for name, data := range map[string][]byte{
+		"sesame:name-key":  pattern(32),
+		"sesame:session:a": big,
+		"sesame:keys:b":    []byte("old key"),
+		"sesame:keys:c":    []byte("old key"),
+	} {
+		if err := old.Set(ctx, name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Contains(f.targets(), "sesame:sesame:session:a#3") {
+		t.Fatalf("the old layout was not reproduced: %q", f.targets())
+	}
+	names, err := b.List(ctx)
+	want := []string{"sesame:keys:b", "sesame:keys:c", "sesame:name-key", "sesame:session:a"}
+	if err != nil || !slices.Equal(names, want) {
+		t.Fatalf("List = %q, %v; want %q", names, err, want)
+	}
+	for _, name := range []string{"sesame:name-key", "sesame:session:a"} {
+		for range 2 { // the first read moves it, the second finds it moved
+			if _, err := b.Get(ctx, name); err != nil {
+				t.Fatalf("Get(%s) = %v", name, err)
+			}
+		}
+	}
+	if got, err := b.Get(ctx, "sesame:session:a"); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("Get of the moved chunked session = %d bytes, %v; want the 8000 stored", len(got), err)
+	}
+	if err := b.Set(ctx, "sesame:keys:b", []byte("new key")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Get(ctx, "sesame:keys:b"); string(got) != "new key" {
+		t.Fatalf("Get after Set = %q; the old item came back", got)
+	}
+	if err := b.Remove(ctx, "sesame:keys:c"); err != nil {
+		t.Fatalf("Remove of an old item = %v", err)
+	}
+	if err := b.Remove(ctx, "sesame:keys:c"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second Remove = %v, want ErrNotFound", err)
+	}
+	for _, target := range f.targets() {
+		if strings.HasPrefix(target, "sesame:sesame:") {
+			t.Errorf("double-prefixed target %q left in %q", target, f.targets())
+		}
+	}
+	wantTargets := []string{"sesame:keys:b", "sesame:name-key", "sesame:session:a", "sesame:session:a#1", "sesame:session:a#2", "sesame:session:a#3"}
+	if got := f.targets(); !slices.Equal(got, wantTargets) {
+		t.Errorf("targets = %q, want %q", got, wantTargets)
+	}
+}
+
+// sesame1Raw is how sesame 1 stored items: the target name is the prefix
+// and the store's item name, which has the prefix already.
+type sesame1Raw struct{ f *fakeCreds }
+
+func (r sesame1Raw) Read(_ context.Context, key string) ([]byte, error) {
+	return r.f.Read("sesame:" + key)
+}
+
+func (r sesame1Raw) Write(_ context.Context, key string, blob []byte) error {
+	return r.f.Write("sesame:"+key, blob)
+}
+
+func (r sesame1Raw) Delete(_ context.Context, key string) error { return r.f.Delete("sesame:" + key) }
