@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/signin"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/sesamehq/sesame/internal/atomicfile"
@@ -127,6 +128,22 @@ func EKS(ctx context.Context, in ClientInput, optFns ...func(*eks.Options)) (*ek
 	}
 	endpoint := in.endpoint("EKS")
 	return eks.NewFromConfig(cfg, append([]func(*eks.Options){func(o *eks.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}}, optFns...)...), nil
+}
+
+// Signin builds an AWS Sign-In client (unsigned: its token calls carry a
+// DPoP proof instead) as STS builds an STS client, the environment's
+// endpoints being AWS_ENDPOINT_URL_SIGNIN and AWS_ENDPOINT_URL.
+func Signin(ctx context.Context, in ClientInput, optFns ...func(*signin.Options)) (*signin.Client, error) {
+	cfg, err := Load(ctx, in.StateDir, nil, in.Region)
+	if err != nil {
+		return nil, fmt.Errorf("cannot set up the AWS Sign-In client: %w", err)
+	}
+	endpoint := in.endpoint("SIGNIN")
+	return signin.NewFromConfig(cfg, append([]func(*signin.Options){func(o *signin.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}

@@ -97,7 +97,7 @@ const (
 	ErrUserCredentialsChanged  = "USER_CREDENTIALS_CHANGED"
 	ErrInsufficientPermissions = "INSUFFICIENT_PERMISSIONS"
 	ErrTooManyRequests         = "TOO_MANY_REQUESTS"
-	ErrInternal                = "SERVER_ERROR"
+	ErrInternal                = "server_error"
 )
 
 // FakeAccessKeyID signs the fake's own AssumeRole calls to moto.
