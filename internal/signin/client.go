@@ -174,6 +174,18 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.err }
 
+// NextStep is a hint beyond the message ("" when the message says it).
+func (e *Error) NextStep() string {
+	if e.Shape == "TooManyRequestsError" || e.Shape == "InternalServerException" {
+		return "try again in a minute"
+	}
+	return ""
+}
+
+// SaysAll tells creds' error wrapping that the message is complete: a
+// role chain above the sign-in must not present it as an STS failure.
+func (e *Error) SaysAll() bool { return true }
+
 // mapError turns an SDK error into an *Error when the service answered.
 func mapError(err error, profile string) error {
 	var ae smithy.APIError
