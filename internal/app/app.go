@@ -48,6 +48,7 @@ import (
 	"github.com/sesamehq/sesame/internal/mfa"
 	"github.com/sesamehq/sesame/internal/picker"
 	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/runenv"
 	"github.com/sesamehq/sesame/internal/safetext"
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
@@ -56,17 +57,19 @@ import (
 
 // NewFactory builds the Factory for a real run of the binary. It takes
 // sesame's own secrets out of the process environment (see
-// takeSecretEnv): call it once, before anything starts a child.
+// runenv.TakeSecretEnv): call it once, before anything starts a child.
 func NewFactory(build cmdutil.BuildInfo, logLevel *slog.LevelVar) *cmdutil.Factory {
 	ios := iostreams.System(os.Getenv)
 	f := &cmdutil.Factory{
 		IOStreams: ios,
-		LookupEnv: takeSecretEnv(),
-		HomeDir:   homeDir,
-		Now:       time.Now,
-		Logger:    NewLogger(ios.ErrOut, logLevel),
-		Build:     build,
-		Prompter:  prompt.TTY{},
+		LookupEnv: runenv.TakeSecretEnv(),
+		HomeDir:   runenv.HomeDir,
+		// The front program's path when it started this one.
+		Executable: runenv.TakeSelf(os.Executable),
+		Now:        time.Now,
+		Logger:     NewLogger(ios.ErrOut, logLevel),
+		Build:      build,
+		Prompter:   prompt.TTY{},
 	}
 	f.OpenBackend = func(ctx context.Context, name string) (store.Backend, error) {
 		home, err := f.HomeDir()
@@ -167,18 +170,6 @@ func mfaProcess(cfg *awsconfig.Config, profile string) string {
 		}
 	}
 	return ""
-}
-
-// homeDir is $HOME, as botocore's expanduser uses, else the system's idea.
-func homeDir() (string, error) {
-	if h := os.Getenv("HOME"); h != "" {
-		return h, nil
-	}
-	h, err := os.UserHomeDir()
-	if err != nil {
-		return "", errors.New("cannot find the home folder")
-	}
-	return h, nil
 }
 
 // NewRootCmd builds the command tree on f.

@@ -16,15 +16,15 @@ import (
 var bands = [][]string{
 	// 0: leaves and the AWS files, the store, the SDK
 	{"atomicfile", "iostreams", "timefmt", "safetext", "peeruid", "browser", "prompt", "mfa",
-		"awsconfig", "awssdk", "store", "settings"},
+		"awsconfig", "awssdk", "store", "settings", "runenv"},
 	// 1: capabilities
-	{"loopback", "sso", "creds", "server", "credfmt", "picker", "genprofile", "eks"},
+	{"loopback", "sso", "creds", "server", "credfmt", "picker", "genprofile", "eks", "promptseg"},
 	// 2: what commands share
 	{"cmdutil", "credcheck"},
 	// 3: commands
 	{"cmd"},
-	// 4: wiring
-	{"app"},
+	// 4: wiring (front is the small front program's)
+	{"app", "front"},
 }
 
 // apart are pairs of packages that must not import the first

@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -92,25 +90,5 @@ func newCmdSetup(f *cmdutil.Factory, ssoDeps sso.Deps) *cobra.Command {
 			}))
 		},
 	}
-	return setup.NewCmdSetup(f, deps, func() string { return selfCommand(exec.LookPath, os.Executable) }, nil)
-}
-
-// selfCommand is "sesame" when that name on PATH is this binary, else this
-// binary's absolute path, so that the AWS CLI runs the same sesame.
-func selfCommand(lookPath func(string) (string, error), executable func() (string, error)) string {
-	self, err := executable()
-	if err != nil {
-		return "sesame"
-	}
-	if onPath, err := lookPath("sesame"); err == nil {
-		a, errA := os.Stat(onPath)
-		b, errB := os.Stat(self)
-		if errA == nil && errB == nil && os.SameFile(a, b) {
-			return "sesame"
-		}
-	}
-	if abs, err := filepath.Abs(self); err == nil {
-		return abs
-	}
-	return "sesame"
+	return setup.NewCmdSetup(f, deps, func() string { return cmdutil.SelfCommand(exec.LookPath, f.Executable) }, nil)
 }

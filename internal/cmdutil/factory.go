@@ -18,6 +18,7 @@ import (
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/prompt"
+	"github.com/sesamehq/sesame/internal/runenv"
 	"github.com/sesamehq/sesame/internal/store"
 )
 
@@ -37,6 +38,8 @@ type Factory struct {
 	LookupEnv func(string) (string, bool)
 	// HomeDir is the user's home folder.
 	HomeDir func() (string, error)
+	// Executable is the path sesame was started as (for SelfCommand).
+	Executable func() (string, error)
 	// Now is the clock.
 	Now func() time.Time
 	// Logger writes --debug diagnostics to stderr.
@@ -115,7 +118,7 @@ func (f *Factory) StateDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(home, ".local", "state", "sesame"), nil
+	return runenv.StateDir(f.LookupEnv, home), nil
 }
 
 // Store opens the secret store once: the backend named by --backend, else
@@ -145,6 +148,5 @@ func (f *Factory) NewStore(b store.Backend) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.New(store.WithTimeout(b, store.DefaultTimeout), filepath.Join(state, "locks"),
-		store.WithIndex(filepath.Join(state, store.IndexFile))), nil
+	return runenv.NewStore(b, state), nil
 }

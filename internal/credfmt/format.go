@@ -7,13 +7,13 @@
 package credfmt
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
+	"github.com/sesamehq/sesame/internal/credfmt/procdoc"
 	"github.com/sesamehq/sesame/internal/creds"
 )
 
@@ -67,7 +67,7 @@ func Expiration(res creds.Result) (string, bool) {
 	if !res.CanExpire || res.Expires.IsZero() {
 		return "", false
 	}
-	return res.Expires.UTC().Truncate(time.Second).Format(time.RFC3339), true
+	return procdoc.Expiration(res.Expires), true
 }
 
 // stale lists the variables a shell format removes because res does not
@@ -87,13 +87,7 @@ func stale(res creds.Result) []string {
 }
 
 // ProcessOutput is the credential_process document (version 1).
-type ProcessOutput struct {
-	Version         int    `json:"Version"`
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	SessionToken    string `json:"SessionToken,omitempty"`
-	Expiration      string `json:"Expiration,omitempty"`
-}
+type ProcessOutput = procdoc.Document
 
 // Render writes res to w in format. section names the ini section; the
 // other formats ignore it.
@@ -107,14 +101,15 @@ func Render(w io.Writer, format string, res creds.Result, section string) error 
 	case FormatSh, FormatFish, FormatPowerShell:
 		b.WriteString(ShellCode(format, Vars(res), stale(res)))
 	case FormatJSON:
-		doc := ProcessOutput{Version: 1, AccessKeyID: res.AccessKeyID, SecretAccessKey: res.SecretAccessKey, SessionToken: res.SessionToken}
-		doc.Expiration, _ = Expiration(res)
-		out, err := json.MarshalIndent(doc, "", "  ")
+		var expires time.Time
+		if _, ok := Expiration(res); ok {
+			expires = res.Expires
+		}
+		out, err := procdoc.Marshal(res.AccessKeyID, res.SecretAccessKey, res.SessionToken, expires)
 		if err != nil {
 			return err
 		}
 		b.Write(out)
-		b.WriteByte('\n')
 	case FormatINI:
 		f, err := awsconfig.Parse("credentials", nil)
 		if err != nil {

@@ -17,8 +17,13 @@ import (
 	"time"
 )
 
-// SesamePackage is the import path of the sesame command.
+// SesamePackage is the import path of the sesame command (the full
+// program).
 const SesamePackage = "github.com/sesamehq/sesame/cmd/sesame"
+
+// FrontPackage is the import path of sesame's front program, installed as
+// `sesame` with the full program in ../libexec/sesame/ beside it.
+const FrontPackage = "github.com/sesamehq/sesame/cmd/sesame-front"
 
 // DefaultRunTimeout bounds one [Run] of the sesame binary.
 const DefaultRunTimeout = 2 * time.Minute
@@ -40,13 +45,58 @@ type build struct {
 	err  error
 }
 
-// Sesame returns the path of the sesame binary, built from [SesamePackage]
-// once per test binary. A failed build fails the test with go build's
-// output. The package's TestMain must call [Main].
+// Sesame returns the path of sesame as users run it: the front program
+// ([FrontPackage]) as DIR/bin/sesame, with the full program
+// ([SesamePackage]) as DIR/libexec/sesame/sesame, as a release installs
+// them (on Windows, the full program alone). Both are built once per test
+// binary. A failed build fails the test with go build's output. The
+// package's TestMain must call [Main].
 func Sesame(t testing.TB) string {
 	t.Helper()
 	SkipInShort(t, "builds and runs the sesame binary")
+	p, err := SesameBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// SesameFull returns the path of the full program alone (what `go
+// install .../cmd/sesame` gives), built once per test binary.
+func SesameFull(t testing.TB) string {
+	t.Helper()
+	SkipInShort(t, "builds and runs the sesame binary")
 	return BuildBinary(t, SesamePackage)
+}
+
+// installed is the front and the full program laid out as a release
+// installs them, made once per test binary.
+var installed struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func installSesame() (string, error) {
+	full, err := buildBinary(SesamePackage)
+	if err != nil || runtime.GOOS == "windows" {
+		return full, err
+	}
+	front, err := buildBinary(FrontPackage)
+	if err != nil {
+		return "", err
+	}
+	prefix := filepath.Join(filepath.Dir(filepath.Dir(full)), "install")
+	bin, libexec := filepath.Join(prefix, "bin", "sesame"), filepath.Join(prefix, "libexec", "sesame", "sesame")
+	for _, l := range [][2]string{{front, bin}, {full, libexec}} {
+		if err := os.MkdirAll(filepath.Dir(l[1]), 0o755); err != nil {
+			return "", fmt.Errorf("testenv: install sesame: %w", err)
+		}
+		if err := os.Link(l[0], l[1]); err != nil {
+			return "", fmt.Errorf("testenv: install sesame: %w", err)
+		}
+	}
+	return bin, nil
 }
 
 // BuildBinary returns the path of the command pkg (an import path in this
@@ -66,7 +116,8 @@ func BuildBinary(t testing.TB, pkg string) string {
 // SesameBinary is [Sesame] for code without a testing.TB: it returns the
 // binary's path or the build error.
 func SesameBinary() (string, error) {
-	return buildBinary(SesamePackage)
+	installed.once.Do(func() { installed.path, installed.err = installSesame() })
+	return installed.path, installed.err
 }
 
 func buildBinary(pkg string) (string, error) {

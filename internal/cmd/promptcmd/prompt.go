@@ -6,8 +6,7 @@ package promptcmd
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
+	"io"
 	"strings"
 	"time"
 
@@ -15,16 +14,14 @@ import (
 
 	"github.com/sesamehq/sesame/internal/cmdutil"
 	"github.com/sesamehq/sesame/internal/iostreams"
-	"github.com/sesamehq/sesame/internal/safetext"
-	"github.com/sesamehq/sesame/internal/store"
-	"github.com/sesamehq/sesame/internal/timefmt"
+	"github.com/sesamehq/sesame/internal/promptseg"
 )
 
 // Formats are the values --format takes.
-var Formats = []string{"text", "bash", "zsh", "plain"}
+var Formats = promptseg.Formats
 
 // Warn is how little time left turns the segment yellow.
-const Warn = 15 * time.Minute
+const Warn = promptseg.Warn
 
 // Options are the inputs of `sesame prompt`.
 type Options struct {
@@ -58,7 +55,7 @@ escapes marked as taking no room, for PS1 and PROMPT), plain (no colour).`,
   setopt PROMPT_SUBST; PROMPT='$(sesame prompt --format zsh) %~ %# '   # zsh`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !contains(Formats, opts.Format) {
+			if !promptseg.Valid(opts.Format) {
 				return cmdutil.Usagef("unknown format %q: choose one of %s", opts.Format, strings.Join(Formats, ", "))
 			}
 			if runF != nil {
@@ -71,77 +68,12 @@ escapes marked as taking no room, for PS1 and PROMPT), plain (no colour).`,
 	return cmd
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Run prints the segment.
 func Run(_ context.Context, o *Options) error {
-	profile, expires := o.current()
-	if profile == "" {
-		return nil
-	}
-	name := safetext.Escape(profile)
-	if o.Format == "zsh" {
-		name = strings.ReplaceAll(name, "%", "%%")
-	}
-	text, color := name, ""
-	if !expires.IsZero() {
-		left := expires.Sub(o.Now())
-		switch {
-		case left <= 0:
-			text, color = name+" expired", "31" // red
-		case left < Warn:
-			text, color = name+" "+timefmt.Short(left), "33" // yellow
-		default:
-			text = name + " " + timefmt.Short(left)
-		}
-	}
-	if color == "" || o.Format == "plain" {
-		_, err := fmt.Fprintln(o.IO.Out, text)
-		return err
-	}
-	on, off := "\x1b["+color+"m", "\x1b[0m"
-	switch o.Format {
-	case "bash":
-		on, off = "\x01"+on+"\x02", "\x01"+off+"\x02"
-	case "zsh":
-		on, off = "%{"+on+"%}", "%{"+off+"%}"
-	}
-	_, err := fmt.Fprintln(o.IO.Out, on+text+off)
-	return err
-}
-
-// current is the profile in use and when its credentials expire (zero when
-// unknown).
-func (o *Options) current() (string, time.Time) {
-	profile := o.Getenv("SESAME_USE_PROFILE")
-	if profile == "" {
-		profile = o.Getenv("SESAME_PROFILE")
-	}
-	if profile == "" {
-		profile = o.Getenv("AWS_PROFILE")
-	}
-	if profile == "" {
-		return "", time.Time{}
-	}
-	if v := o.Getenv("AWS_CREDENTIAL_EXPIRATION"); v != "" && o.Getenv("AWS_ACCESS_KEY_ID") != "" {
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return profile, t
-		}
-	}
 	dir, err := o.StateDir()
 	if err != nil {
-		return profile, time.Time{}
+		dir = ""
 	}
-	ix, err := store.ReadIndex(filepath.Join(dir, store.IndexFile))
-	if err != nil {
-		return profile, time.Time{}
-	}
-	return profile, ix.Sessions[profile]
+	_, err = io.WriteString(o.IO.Out, promptseg.Segment(o.Format, o.Getenv, dir, o.Now()))
+	return err
 }

@@ -23,9 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -113,7 +111,7 @@ func NewCmdUse(f *cmdutil.Factory, getter creds.Getter, runF func(context.Contex
 		Getenv:        f.Getenv,
 		HomeDir:       f.HomeDir,
 		Now:           f.Now,
-		Command:       func() string { return command(exec.LookPath, os.Executable) },
+		Command:       func() string { return cmdutil.SelfCommand(exec.LookPath, f.Executable) },
 		Backend:       func() string { return f.BackendName },
 		CodeOut:       func(shell string) (io.Writer, bool, error) { return codeOut(shell, f.IOStreams) },
 	}
@@ -420,30 +418,4 @@ func credentialProcess(opts *Options, profile string) string {
 		backend = opts.Backend()
 	}
 	return genprofile.ProcessLine(cmd, backend, profile)
-}
-
-// command is "sesame" when that name on PATH is this binary, else this
-// binary's absolute path, so that the AWS CLI runs the same sesame.
-func command(lookPath func(string) (string, error), executable func() (string, error)) string {
-	self, err := executable()
-	if err != nil {
-		return "sesame"
-	}
-	onPath, err := lookPath("sesame")
-	if err == nil && sameFile(onPath, self) {
-		return "sesame"
-	}
-	if abs, err := filepath.Abs(self); err == nil {
-		return abs
-	}
-	return "sesame"
-}
-
-func sameFile(a, b string) bool {
-	fa, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	fb, err := os.Stat(b)
-	return err == nil && os.SameFile(fa, fb)
 }

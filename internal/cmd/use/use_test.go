@@ -275,26 +275,6 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-func TestCommand(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	self := filepath.Join(dir, "sesame")
-	other := filepath.Join(dir, "other")
-	for _, p := range []string{self, other} {
-		testenv.WriteExecutable(t, p, []byte("#!/bin/sh\n"))
-	}
-	exe := func() (string, error) { return self, nil }
-	if got := command(func(string) (string, error) { return self, nil }, exe); got != "sesame" {
-		t.Errorf("on PATH: %q", got)
-	}
-	if got := command(func(string) (string, error) { return other, nil }, exe); got != self {
-		t.Errorf("another sesame on PATH: %q", got)
-	}
-	if got := command(func(string) (string, error) { return "", errors.New("not found") }, exe); got != self {
-		t.Errorf("not on PATH: %q", got)
-	}
-}
-
 // fakeGetter returns res and records the requests.
 type fakeGetter struct {
 	res  creds.Result

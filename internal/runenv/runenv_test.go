@@ -1,4 +1,4 @@
-package app
+package runenv
 
 import (
 	"os"
@@ -11,7 +11,7 @@ func TestTakeSecretEnv(t *testing.T) {
 	t.Setenv("SESAME_FILE_PASSPHRASE", "take-me-pass")
 	t.Setenv("SESAME_FILE_PASSPHRASE_COMMAND", "echo take-me-command")
 	t.Setenv("SESAME_KEEP", "kept")
-	lookup := takeSecretEnv()
+	lookup := TakeSecretEnv()
 	for k, want := range map[string]string{
 		"SESAME_FILE_PASSPHRASE":         "take-me-pass",
 		"SESAME_FILE_PASSPHRASE_COMMAND": "echo take-me-command",
