@@ -37,6 +37,8 @@ import (
 	"github.com/sesamehq/sesame/internal/cmd/remove"
 	"github.com/sesamehq/sesame/internal/cmd/rotate"
 	"github.com/sesamehq/sesame/internal/cmd/shellinit"
+	signincmd "github.com/sesamehq/sesame/internal/cmd/signin"
+	"github.com/sesamehq/sesame/internal/cmd/signout"
 	"github.com/sesamehq/sesame/internal/cmd/status"
 	"github.com/sesamehq/sesame/internal/cmd/use"
 	"github.com/sesamehq/sesame/internal/cmd/version"
@@ -236,6 +238,8 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		rotate.NewCmdRotate(f, nil),
 		newCmdSetup(f, ssoDeps),
 		shellinit.NewCmdShellInit(f, nil),
+		signincmd.NewCmdSignin(f, signinDeps(f), nil),
+		signout.NewCmdSignout(f, signinDeps(f), nil),
 		promptcmd.NewCmdPrompt(f, nil),
 		status.NewCmdStatus(f, func(ctx context.Context, profile string) (string, error) { return needPerson(ctx, f, profile) }, ssoDeps, nil),
 		newCmdSSO(f, ssoDeps),

@@ -94,8 +94,11 @@ type FlowOptions struct {
 	Opener browser.Opener
 	// Out receives the messages for the person (the terminal's stderr).
 	Out io.Writer
-	// In is where a pasted code is read from (Remote only).
+	// In is where a pasted code is read from (Remote only), when ReadCode
+	// is nil.
 	In io.Reader
+	// ReadCode reads one pasted line (a terminal prompt); it wins over In.
+	ReadCode func(ctx context.Context) (string, error)
 	// Timeout bounds the wait for the person (0: 10 minutes).
 	Timeout time.Duration
 	// Describe names what is being signed in to in messages (the profile).
@@ -121,7 +124,15 @@ func (c *Client) SignIn(ctx context.Context, o FlowOptions) (Exchanged, error) {
 		t.ClientID, redirect = ClientCrossDevice, ConfirmationURL(o.Base)
 		link := AuthorizeURL(o.Base, t.ClientID, redirect, state, Challenge(verifier))
 		fmt.Fprintf(o.Out, "sesame: to sign in%s, open this URL in a browser on any device:\n\n  %s\n\nthen paste the code the page shows here and press Enter:\n", describe(o.Describe), link)
-		if code, err = readPasted(ctx, o.In, state); err != nil {
+		if o.ReadCode != nil {
+			line, err := o.ReadCode(ctx)
+			if err != nil {
+				return Exchanged{}, fmt.Errorf("no code was pasted: %w", err)
+			}
+			if code, err = DecodePasted(line, state); err != nil {
+				return Exchanged{}, err
+			}
+		} else if code, err = readPasted(ctx, o.In, state); err != nil {
 			return Exchanged{}, err
 		}
 	} else {

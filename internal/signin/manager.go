@@ -26,6 +26,7 @@ type Store interface {
 	SetSignIn(ctx context.Context, si store.SignIn) error
 	RemoveSignIn(ctx context.Context, loginSession string) error
 	SignInTag(ctx context.Context, loginSession string) (string, error)
+	SignIns(ctx context.Context) ([]store.SignIn, error)
 }
 
 // Manager keeps AWS Sign-In sessions: in sesame's store, and in the AWS
@@ -284,6 +285,23 @@ func (m *Manager) Status(ctx context.Context, loginSession string) (Status, erro
 		return Status{}, err
 	}
 	return Status{Found: true, InStore: c.inStore, Shared: c.shared, Region: c.region, Expires: c.tok.Expires, Refreshable: c.tok.RefreshToken != ""}, nil
+}
+
+// Stored lists the login_session of every session in sesame's store.
+func (m *Manager) Stored(ctx context.Context) ([]string, error) {
+	st, err := m.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := st.SignIns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(all))
+	for i, si := range all {
+		out[i] = si.LoginSession
+	}
+	return out, nil
 }
 
 // Remove forgets loginSession: the stored session and the AWS CLI's cache

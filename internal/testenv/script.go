@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sesamehq/sesame/internal/fakeaws/fakesignin"
 	"github.com/sesamehq/sesame/internal/fakeaws/fakesso"
 	"os"
 	"path/filepath"
@@ -95,6 +96,8 @@ type scriptState struct {
 	t    testscript.T
 	moto *MotoServer
 	sso  *fakesso.Server
+	// signin is the fake AWS Sign-In (script_signin.go).
+	signin *fakesignin.Server
 }
 
 func scriptStateOf(ts *testscript.TestScript) *scriptState {
@@ -156,7 +159,7 @@ func scriptCondition(cond string) (bool, error) {
 // ScriptCmds returns the custom commands documented at [ScriptParams], for
 // a testscript.Params built by hand; they need ScriptParams's Setup.
 func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	return signinCmds(map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"moto":           cmdMoto,
 		"motoauth":       cmdMotoAuth,
 		"awscalls":       cmdAWSCalls,
@@ -175,7 +178,7 @@ func ScriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"ssoapprove":     cmdSSOApprove,
 		"cliv2overrides": cmdCLIv2Overrides,
 		"fakefederation": cmdFakeFederation,
-	}
+	})
 }
 
 // skipOrFailScript is SkipOrFail for a script.

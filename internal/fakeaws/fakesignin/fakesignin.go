@@ -309,6 +309,13 @@ func (s *Server) Count(op, grant string) int {
 	return n
 }
 
+// ResetLog empties the request log.
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+}
+
 // FailNext makes the next token call answer the error code (one of the
 // Err constants).
 func (s *Server) FailNext(code string) error {
