@@ -3,6 +3,7 @@
 
 GO        ?= go
 BIN       := bin/sesame
+FULL      := libexec/sesame/sesame
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -20,10 +21,15 @@ FUZZTIME_SHORT ?= 100000x
 
 all: build
 
-# A static binary (no cgo) starts about a millisecond faster than one that
-# loads libc, which matters for a credential_process run on every AWS call.
+# Two programs, laid out as a release installs them: bin/sesame is the
+# small front program (cmd/sesame-front), which answers a cached
+# credential_process and the prompt segment itself and runs the full
+# program, libexec/sesame/sesame (cmd/sesame), for everything else.
+# Static binaries (no cgo) start about a millisecond faster than ones that
+# load libc, which matters for a credential_process run on every AWS call.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sesame
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(FULL) ./cmd/sesame
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(BIN) ./cmd/sesame-front
 
 demo: build
 	./scripts/demo.sh
@@ -112,4 +118,4 @@ bench: build
 	./scripts/bench.sh
 
 clean:
-	rm -rf bin dist
+	rm -rf bin libexec dist

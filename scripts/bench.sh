@@ -127,13 +127,16 @@ if [ -n "$AV" ]; then
 fi
 base_small=() base_big=()
 if [ -n "${SESAME_BASE:-}" ]; then
-	base_small=(-n 'base: version' "$SESAME_BASE version" -n 'base: warm export' "$SESAME_BASE export --format json admin")
+	base_small=(-n 'base: version' "$SESAME_BASE version" -n 'base: warm export' "$SESAME_BASE export --format json admin"
+		-n 'base: prompt' "$SESAME_BASE prompt")
 	base_big=(-n 'base: warm export' "$SESAME_BASE export --format json admin"
 		-n 'base: list' "$SESAME_BASE list" -n 'base: list --json' "$SESAME_BASE list --json")
 fi
-ratio '2-profile config' \
+# AWS_PROFILE for the prompt row (the other rows name their profile).
+AWS_PROFILE=admin ratio '2-profile config' \
 	-n 'sesame version' "$SESAME version" \
 	-n 'warm export --format json of a cached role' "$SESAME export --format json admin" \
+	-n 'prompt (AWS_PROFILE=admin)' "$SESAME prompt" \
 	-n 'export --format json --no-session (stored key)' "$SESAME export --format json --no-session base" \
 	"${base_small[@]}" "${av_small[@]}"
 AWS_CONFIG_FILE="$dir/big-config" ratio '5,003-profile config' \
@@ -160,7 +163,8 @@ if [ -n "${INSTR:-}" ] && command -v valgrind >/dev/null; then
 		done
 		echo '?'
 	}
-	echo "== instructions per run (valgrind --tool=callgrind)"
+	echo "== instructions per run (valgrind --tool=callgrind; where the front program"
+	echo "   runs the full one, only the front's instructions are counted)"
 	echo "| what | $SESAME${SESAME_BASE:+ | $SESAME_BASE} |"
 	echo "|---|---|${SESAME_BASE:+---|}"
 	row() {
@@ -172,6 +176,7 @@ if [ -n "${INSTR:-}" ] && command -v valgrind >/dev/null; then
 	echo "| floor | $(ic "$FLOOR" "$dir/home/.aws/config") |"
 	row 'version' "$AWS_CONFIG_FILE" version
 	row 'warm export, 2-profile config' "$AWS_CONFIG_FILE" export --format json admin
+	AWS_PROFILE=admin row 'prompt' "$AWS_CONFIG_FILE" prompt
 	row 'warm export, 5,003-profile config' "$dir/big-config" export --format json admin
 	row 'list, 5,003 profiles' "$dir/big-config" list
 	row 'list --json, 5,003 profiles' "$dir/big-config" list --json
