@@ -160,6 +160,9 @@ func newBuilder(f *cmdutil.Factory, req creds.Request) (*creds.Builder, error) {
 		}
 	}
 	b.SSO = profiles
+	if b.SignIn, err = newSigninManager(f); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 

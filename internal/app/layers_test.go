@@ -18,7 +18,7 @@ var bands = [][]string{
 	{"atomicfile", "iostreams", "timefmt", "safetext", "peeruid", "browser", "prompt", "mfa",
 		"awsconfig", "awssdk", "store", "settings", "runenv"},
 	// 1: capabilities
-	{"loopback", "sso", "creds", "server", "credfmt", "picker", "genprofile", "eks", "promptseg"},
+	{"loopback", "sso", "signin", "creds", "server", "credfmt", "picker", "genprofile", "eks", "promptseg"},
 	// 2: what commands share
 	{"cmdutil", "credcheck"},
 	// 3: commands
@@ -35,6 +35,7 @@ var bands = [][]string{
 var apart = [][2]string{
 	{"awsconfig", "store"}, {"awssdk", "store"}, {"store", "awsconfig"},
 	{"sso", "creds"}, {"creds", "sso"}, {"creds", "cmdutil"}, {"sso", "cmdutil"},
+	{"signin", "creds"}, {"creds", "signin"}, {"signin", "cmdutil"}, {"signin", "sso"},
 }
 
 const module = "github.com/sesamehq/sesame/internal/"

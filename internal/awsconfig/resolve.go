@@ -16,6 +16,7 @@ const (
 	SourceSSO         Source = "sso"          // IAM Identity Center
 	SourceProcess     Source = "process"      // credential_process
 	SourceWebIdentity Source = "web-identity" // role_arn with web_identity_token_file
+	SourceLogin       Source = "signin"       // login_session: an AWS Sign-In session (sesame signin, aws login)
 )
 
 // Resolved is a profile with include_profile applied, its sso-session looked
@@ -435,6 +436,10 @@ func sourceOf(values valueSet, asSource bool) Source {
 		return SourceSSO
 	case text("aws_access_key_id").inCredentials:
 		return SourceKeys
+	case text("login_session").Text != "":
+		// botocore's LoginProvider: after SSO and the credentials
+		// file's keys, before credential_process.
+		return SourceLogin
 	case has("credential_process"):
 		return SourceProcess
 	case has("aws_access_key_id"):

@@ -2,6 +2,7 @@ package creds
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -48,6 +49,9 @@ type Builder struct {
 	// SSO makes the providers of IAM Identity Center profiles; nil means
 	// SSO profiles are refused.
 	SSO SSO
+	// SignIn gives the credentials of login_session profiles (login.go);
+	// nil means they are refused.
+	SignIn SignIn
 }
 
 // SSO makes the provider of an IAM Identity Center profile (internal/sso
@@ -112,6 +116,11 @@ func (b *Builder) provider(s *plan.Step) (aws.CredentialsProvider, error) {
 		return &EnvKeys{LookupEnv: b.LookupEnv, Profile: s.Profile}, nil
 	case plan.OpProcess:
 		return processcreds.NewProvider(s.Command), nil
+	case plan.OpLogin:
+		if b.SignIn == nil {
+			return nil, &ChainError{Profile: s.Profile, Err: errors.New("AWS Sign-In sessions (login_session) are not set up here"), Hint: "run: sesame signin " + s.Profile}
+		}
+		return &LoginSession{SignIn: b.SignIn, Profile: s.Profile, Session: s.LoginSession, Region: s.Region}, nil
 	case plan.OpSSO:
 		rp, _, err := b.SSO.RoleProvider(b.Config, s.Resolved)
 		if err != nil {

@@ -325,3 +325,16 @@ func (m *Manager) Remove(ctx context.Context, loginSession string) (inStore, fil
 	}
 	return inStore, file, nil
 }
+
+// Need says what a person must do before loginSession's credentials can
+// be handed out: "" when they are current or can be refreshed.
+func (m *Manager) Need(ctx context.Context, profile, loginSession string) (string, error) {
+	s, err := m.Status(ctx, loginSession)
+	if err != nil {
+		return "", err
+	}
+	if !s.Found || (!s.Refreshable && s.Expires.Sub(m.now()) <= RefreshWindow) {
+		return "a sign-in (sesame signin " + profile + ")", nil
+	}
+	return "", nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -26,6 +27,8 @@ import (
 //	    USER_CREDENTIALS_CHANGED, INSUFFICIENT_PERMISSIONS, ...).
 //	signinreset
 //	    empty the fake's request log.
+//	signinttl D
+//	    make the credentials the fake issues from now on last D.
 
 func cmdFakeSignin(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("fakesignin", flag.ContinueOnError)
@@ -86,11 +89,21 @@ func cmdSigninReset(ts *testscript.TestScript, neg bool, args []string) {
 	needSignin(ts, "signinreset").ResetLog()
 }
 
+func cmdSigninTTL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: signinttl D")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	needSignin(ts, "signinttl").SetTokenTTL(d)
+}
+
 // signinCmds are the commands above, for ScriptCmds.
 func signinCmds(m map[string]func(ts *testscript.TestScript, neg bool, args []string)) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	m["fakesignin"] = cmdFakeSignin
 	m["signincalls"] = cmdSigninCalls
 	m["signinfail"] = cmdSigninFail
 	m["signinreset"] = cmdSigninReset
+	m["signinttl"] = cmdSigninTTL
 	return m
 }

@@ -70,6 +70,7 @@ const (
 	KindRoleChained  Kind = "role-chained"  // AssumeRole with temporary credentials
 	KindSSO          Kind = "sso"           // IAM Identity Center role credentials
 	KindProcess      Kind = "process"       // credential_process
+	KindSignin       Kind = "signin"        // an AWS Sign-In session (login_session)
 )
 
 // ChainError is a problem with one profile of a chain: it names the profile
@@ -98,6 +99,7 @@ const (
 	OpWebIdentity            // AssumeRoleWithWebIdentity
 	OpSSO                    // IAM Identity Center role credentials
 	OpProcess                // credential_process
+	OpLogin                  // an AWS Sign-In session's credentials (login_session)
 )
 
 // Tag is a session tag.
@@ -147,6 +149,8 @@ type Step struct {
 	Command string
 	// EnvTemporary says OpEnv's keys come with a session token.
 	EnvTemporary bool
+	// LoginSession is OpLogin's login_session ARN.
+	LoginSession string
 	// Resolved is the profile the step was planned from (OpSSO needs it).
 	Resolved *awsconfig.Resolved
 }
@@ -232,6 +236,10 @@ func (p *Planner) step(r *awsconfig.Resolved, req Request, region string, top bo
 		role, _ := r.Get("sso_role_name")
 		p.debug("IAM Identity Center role credentials", "profile", r.Name, "session", session, "account", acct, "role", role)
 		return &Step{Op: OpSSO, Profile: r.Name, ID: fmt.Sprintf("sso(%s|%s|%s)", session, acct, role), Cached: true, Kind: KindSSO, Resolved: r}, nil
+	case awsconfig.SourceLogin:
+		ls, _ := r.Get("login_session")
+		p.debug("AWS Sign-In session", "profile", r.Name, "login_session", ls)
+		return &Step{Op: OpLogin, Profile: r.Name, ID: "login(" + ls + ")", Kind: KindSignin, LoginSession: ls, Region: region}, nil
 	case awsconfig.SourceProcess:
 		cmd, _ := r.Get("credential_process")
 		p.debug("credential_process", "profile", r.Name)

@@ -309,6 +309,19 @@ func (s *Server) Count(op, grant string) int {
 	return n
 }
 
+// SetTokenTTL changes the lifetime of the credentials issued from now on.
+func (s *Server) SetTokenTTL(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.TokenTTL = d
+}
+
+func (s *Server) tokenTTL() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.TokenTTL
+}
+
 // ResetLog empties the request log.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
@@ -369,7 +382,7 @@ func (s *Server) Issue(ctx context.Context, pub *ecdsa.PublicKey) (Issued, error
 	s.mu.Unlock()
 	return Issued{
 		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
-		ExpiresAt:    now.Add(s.cfg.TokenTTL),
+		ExpiresAt:    now.Add(s.tokenTTL()),
 		RefreshToken: rt, IDToken: s.idToken(now), ClientID: ClientSameDevice,
 	}, nil
 }
@@ -535,7 +548,7 @@ func (s *Server) idToken(now time.Time) string {
 	h, _ := json.Marshal(map[string]string{"alg": "ES256", "typ": "JWT", "kid": "fakesignin"})
 	p, _ := json.Marshal(map[string]any{
 		"iss": "https://signin.aws.amazon.com", "sub": s.SessionARN(), "aud": ClientSameDevice,
-		"iat": now.Unix(), "exp": now.Add(s.cfg.TokenTTL).Unix(),
+		"iat": now.Unix(), "exp": now.Add(s.tokenTTL()).Unix(),
 	})
 	msg := enc.EncodeToString(h) + "." + enc.EncodeToString(p)
 	sum := sha256.Sum256([]byte(msg))

@@ -252,7 +252,7 @@ func (s *Server) token(w *logWriter, r *http.Request) {
 	out := map[string]any{
 		"accessToken":  creds,
 		"tokenType":    "aws_sigv4",
-		"expiresIn":    int((s.cfg.TokenTTL + time.Second - 1) / time.Second),
+		"expiresIn":    int((s.tokenTTL() + time.Second - 1) / time.Second),
 		"refreshToken": rt,
 	}
 	if issueID {
