@@ -57,9 +57,9 @@ python3 - "$DIST" "$VERSION" <<'PY' || die "archive contents are wrong (see abov
 import os, struct, sys, tarfile, zipfile
 dist, version = sys.argv[1], sys.argv[2]
 ok = True
-def check(archive, names, exe, read, machine):
+def check(archive, names, exes, read, machine):
     global ok
-    want = {exe, "LICENSE", "README.md", "completions/", "man/",
+    want = set(exes) | {"LICENSE", "README.md", "completions/", "man/",
             "completions/sesame.bash", "completions/_sesame", "completions/sesame.fish", "completions/sesame.ps1"}
     man = {n for n in names if n.startswith("man/") and n != "man/"}
     for page in ("man/sesame.1", "man/sesame-exec.1", "man/sesame-sso-login.1"):
@@ -70,9 +70,9 @@ def check(archive, names, exe, read, machine):
     missing = want - set(names)
     if odd or extra or missing:
         print(f"{archive}: unexpected {sorted(extra | set(odd))}, missing {sorted(missing)}"); ok = False
-    data = read(exe)
-    if not machine(data):
-        print(f"{archive}: {exe} is not a binary for the archive's platform"); ok = False
+    for exe in exes:
+        if not machine(read(exe)):
+            print(f"{archive}: {exe} is not a binary for the archive's platform"); ok = False
     for name in ("completions/sesame.bash",):
         if b"__start_sesame" not in read(name):
             print(f"{archive}: {name} is not sesame's bash completion"); ok = False
@@ -85,9 +85,13 @@ with tarfile.open(p) as t:
     for m in members:
         if m.uid or m.gid or m.mtime != members[0].mtime:
             print(f"{p}: {m.name} has uid {m.uid}, gid {m.gid}, mtime {m.mtime}"); ok = False
-    if t.getmember("sesame").mode != 0o755:
-        print(f"{p}: sesame is not mode 0755"); ok = False
-    check(p, names, "sesame", lambda n: t.extractfile(n).read(),
+    # The front program, and the full program where the front looks for it.
+    exes = ("bin/sesame", "libexec/sesame/sesame")
+    for exe in exes:
+        if t.getmember(exe).mode != 0o755:
+            print(f"{p}: {exe} is not mode 0755"); ok = False
+    names = [n for n in names if n not in ("bin/", "libexec/", "libexec/sesame/")]
+    check(p, names, exes, lambda n: t.extractfile(n).read(),
           lambda b: b[:4] == b"\x7fELF" and struct.unpack_from("<H", b, 18)[0] == 183)
 
 # windows/amd64 and arm64: a PE for x86-64 (0x8664) and ARM64 (0xaa64).
@@ -99,7 +103,7 @@ for arch, pe_machine in (("amd64", 0x8664), ("arm64", 0xAA64)):
                 return False
             off = struct.unpack_from("<I", b, 0x3C)[0]
             return b[off:off + 4] == b"PE\0\0" and struct.unpack_from("<H", b, off + 4)[0] == want
-        check(p, z.namelist(), "sesame.exe", z.read, pe)
+        check(p, z.namelist(), ("sesame.exe",), z.read, pe)
 sys.exit(0 if ok else 1)
 PY
 echo "release-check: archives ok"
@@ -149,6 +153,10 @@ case $out in
 "sesame $VERSION (commit $commit, built "*) ;;
 *) die "sesame version printed \"$out\", want \"sesame $VERSION (commit $commit, built ...)\"" ;;
 esac
+# The front program answers the prompt segment itself; the full program
+# is where the front looks for it.
+[ -x /usr/libexec/sesame/sesame ] || die "the .deb did not install the full program /usr/libexec/sesame/sesame"
+[ "$(env -i HOME=/nonexistent AWS_PROFILE=deb-check /usr/bin/sesame prompt)" = deb-check ] || die "sesame prompt did not print the profile"
 for page in sesame sesame-exec; do
 	[ "$(man -w "$page")" = /usr/share/man/man1/$page.1.gz ] || die "man -w $page: \"$(man -w "$page" 2>&1)\", want /usr/share/man/man1/$page.1.gz"
 done
@@ -174,8 +182,8 @@ replies=$(complete_sesame exe) || die "bash completion of \"sesame exe\" failed 
 [ "$replies" = exec ] || die "bash completion of \"sesame exe\" gave \"$replies\", want exec"
 $sudo dpkg -r sesame >/dev/null || die "dpkg -r sesame failed"
 trap - EXIT
-[ ! -e /usr/bin/sesame ] || die "dpkg -r sesame left /usr/bin/sesame"
-echo "release-check: .deb installs: version, man pages, bash completion ok; removed"
+[ ! -e /usr/bin/sesame ] && [ ! -e /usr/libexec/sesame ] || die "dpkg -r sesame left /usr/bin/sesame or /usr/libexec/sesame"
+echo "release-check: .deb installs: version (front and full program), prompt, man pages, bash completion ok; removed"
 
 # 5. Reproducible: build the linux/amd64 archive and packages again, from a
 # copy of the tree in another folder, a few seconds later, and compare them

@@ -90,25 +90,32 @@ artefacts=()
 for platform in $PLATFORMS; do
 	os=${platform%/*}
 	arch=${platform#*/}
-	exe=sesame
-	[ "$os" = windows ] && exe=sesame.exe
-	bin=$work/${os}_$arch/$exe
 	echo "release: build $os/$arch"
-	CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOFLAGS= "$GO" build -trimpath -buildvcs=false -ldflags "$ldflags" -o "$bin" ./cmd/sesame
-
+	build() { CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOFLAGS= "$GO" build -trimpath -buildvcs=false -ldflags "$ldflags" -o "$1" "$2"; }
 	name=sesame_${VERSION}_${os}_$arch
+	# Windows: the full program alone, as sesame.exe. Linux and macOS: the
+	# front program as bin/sesame and the full program as
+	# libexec/sesame/sesame, where the front looks for it (internal/front).
 	if [ "$os" = windows ]; then
+		full=$work/${os}_$arch/sesame.exe
+		build "$full" ./cmd/sesame
 		out=$name.zip
+		programs=("sesame.exe=$full:755")
 	else
+		full=$work/${os}_$arch/libexec/sesame/sesame
+		front=$work/${os}_$arch/bin/sesame
+		build "$full" ./cmd/sesame
+		build "$front" ./cmd/sesame-front
 		out=$name.tar.gz
+		programs=("bin/sesame=$front:755" "libexec/sesame/sesame=$full:755")
 	fi
-	python3 packaging/archive.py "$DIST/$out" "$epoch" "$exe=$bin:755" "${doc_entries[@]}"
+	python3 packaging/archive.py "$DIST/$out" "$epoch" "${programs[@]}" "${doc_entries[@]}"
 	artefacts+=("$out")
 
 	if [ "$os" = linux ]; then
 		for format in $PACKAGES; do
 			pkg=$name.$format
-			VERSION=$VERSION ARCH=$arch BINARY=$bin DOCS=$docs \
+			VERSION=$VERSION ARCH=$arch FRONT=$front FULL=$full DOCS=$docs \
 				"$NFPM" package --config packaging/nfpm.yaml --packager "$format" --target "$DIST/$pkg" >/dev/null
 			artefacts+=("$pkg")
 		done

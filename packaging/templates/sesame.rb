@@ -28,7 +28,9 @@ class Sesame < Formula
   end
 
   def install
-    bin.install "sesame"
+    bin.install "bin/sesame"
+    # The front program (bin/sesame) runs the full one from here.
+    (libexec/"sesame").install "libexec/sesame/sesame"
     bash_completion.install "completions/sesame.bash" => "sesame"
     zsh_completion.install "completions/_sesame"
     fish_completion.install "completions/sesame.fish"
