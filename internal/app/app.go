@@ -244,7 +244,7 @@ short-lived credentials instead. It reads the same ~/.aws/config as the AWS CLI.
 		signincmd.NewCmdSignin(f, signinDeps(f), nil),
 		signout.NewCmdSignout(f, signinDeps(f), nil),
 		promptcmd.NewCmdPrompt(f, nil),
-		status.NewCmdStatus(f, func(ctx context.Context, profile string) (string, error) { return needPerson(ctx, f, profile) }, ssoDeps, nil),
+		status.NewCmdStatus(f, func(ctx context.Context, profile string) (string, error) { return needPerson(ctx, f, profile) }, ssoDeps, signinDeps(f), nil),
 		newCmdSSO(f, ssoDeps),
 		use.NewCmdUse(f, getter, nil),
 		version.NewCmdVersion(f, nil),

@@ -227,6 +227,7 @@ func Checks() []Check {
 		{"sessions", checkSessions},
 		{"sso-tokens", checkSSOTokens},
 		{"sso-cache", checkCLICache},
+		{"signin", checkSignin},
 		{"clock", checkClock},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/sesamehq/sesame/internal/creds"
 	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/safetext"
+	"github.com/sesamehq/sesame/internal/signin"
 	"github.com/sesamehq/sesame/internal/sso"
 	"github.com/sesamehq/sesame/internal/store"
 	"github.com/sesamehq/sesame/internal/timefmt"
@@ -30,10 +31,12 @@ const ExitNeedsPerson = 3
 
 // Options are the inputs of `sesame status`.
 type Options struct {
-	IO            *iostreams.IOStreams
-	Config        func() (*awsconfig.Config, error)
-	Store         func(context.Context) (*store.Store, error)
-	SSO           func() (*sso.Client, error)
+	IO     *iostreams.IOStreams
+	Config func() (*awsconfig.Config, error)
+	Store  func(context.Context) (*store.Store, error)
+	SSO    func() (*sso.Client, error)
+	// SignIn keeps the AWS Sign-In sessions (nil: none are shown).
+	SignIn        func() (*signin.Manager, error)
 	SelectProfile func(ctx context.Context, arg string) (string, error)
 	// Need says what a person must do before the profile's credentials
 	// can be handed out ("" for nothing); it calls no AWS API.
@@ -46,13 +49,14 @@ type Options struct {
 
 // NewCmdStatus builds the command on need and the IAM Identity Center
 // client of deps; runF replaces the run function in tests.
-func NewCmdStatus(f *cmdutil.Factory, need func(ctx context.Context, profile string) (string, error), deps sso.Deps, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Store: f.Store, SSO: deps.Client, Need: need, Now: f.Now,
+func NewCmdStatus(f *cmdutil.Factory, need func(ctx context.Context, profile string) (string, error), deps sso.Deps, signinDeps signin.Deps, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Store: f.Store, SSO: deps.Client, SignIn: signinDeps.Manager, Need: need, Now: f.Now,
 		SelectProfile: func(ctx context.Context, arg string) (string, error) { return cmdutil.SelectProfile(ctx, f, arg) }}
 	cmd := &cobra.Command{
 		Use:   "status [PROFILE] [--json]",
 		Short: "Show sign-ins and cached sessions with their time left",
-		Long: `Show every IAM Identity Center sign-in (expires in, refreshable or not) and
+		Long: `Show every IAM Identity Center sign-in (expires in, refreshable or not), every
+AWS Sign-In session (sesame signin, aws login; its credentials' expiry) and
 every cached session (profile, kind, expires in), soonest first. It reads what
 is stored: it never calls AWS, refreshes nothing and prints no secret.
 
@@ -65,9 +69,9 @@ MFA code or a key pair is needed first:
 
 On a terminal the output is a table. When piped it is tab-separated text with
 no header, one line each, in the columns:
-  type (sso-session or session), name (the sso-session, start URL or
-  profile), kind (sso, session-token, role, role-chained; empty for a
-  sign-in), expiration (RFC 3339, UTC), refreshable (yes, no; empty for a
+  type (sso-session, signin or session), name (the sso-session, start URL,
+  login_session ARN or profile), kind (sso, session-token, role,
+  role-chained; empty for a sign-in), expiration (RFC 3339, UTC), refreshable (yes, no; empty for a
   session)
 With --json it is an object: "entries", an array of objects with the keys
 type, name, kind, expiration and refreshable (as above; refreshable is a
@@ -90,7 +94,7 @@ boolean), and with a profile "profile", "ready" (true or false) and "needs"
 
 // Entry is one line of status.
 type Entry struct {
-	Type        string    `json:"type"` // "sso-session" or "session"
+	Type        string    `json:"type"` // "sso-session", "signin" or "session"
 	Name        string    `json:"name"`
 	Kind        string    `json:"kind"`
 	Expiration  time.Time `json:"expiration"`
@@ -163,6 +167,13 @@ func entries(ctx context.Context, o *Options, cfg *awsconfig.Config) ([]Entry, e
 			out = append(out, Entry{Type: "sso-session", Name: name, Expiration: state.ExpiresAt.UTC(), Refreshable: state.Refreshable})
 		}
 	}
+	if o.SignIn != nil {
+		signins, err := signinEntries(ctx, o, cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, signins...)
+	}
 	sessions, err := st.SessionInfos(ctx)
 	if err != nil {
 		return nil, err
@@ -191,7 +202,7 @@ func (o *Options) print(rep report) error {
 	if !o.IO.IsStdoutTTY() {
 		for _, e := range rep.Entries {
 			refresh := ""
-			if e.Type == "sso-session" {
+			if e.Type != "session" {
 				refresh = yesNo(e.Refreshable)
 			}
 			fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", e.Type, tsvField(e.Name), e.Kind, e.Expiration.Format(time.RFC3339), refresh)
@@ -208,7 +219,7 @@ func (o *Options) print(rep report) error {
 		fmt.Fprintln(tw, "TYPE\tNAME\tKIND\tEXPIRES\tREFRESHABLE")
 		for _, e := range rep.Entries {
 			refresh := "-"
-			if e.Type == "sso-session" {
+			if e.Type != "session" {
 				refresh = yesNo(e.Refreshable)
 			}
 			kind := e.Kind
