@@ -29,7 +29,10 @@ type Terminal struct {
 // until the test ends, because tmux 3.3 can drop the last lines a pane
 // printed when the pane's own process exits (seen once in CI: a script's
 // final echo never reached the screen). tmux missing follows
-// NeedCommand's rule (fail in CI, skip elsewhere).
+// NeedCommand's rule (fail in CI, skip elsewhere). A Ctrl-C that the
+// terminal turns into SIGINT for the whole foreground group does not end
+// that shell (it traps SIGINT; argv gets the default action), so the
+// program's own exit status is still shown.
 func StartTerminal(t testing.TB, env []string, dir string, width, height int, argv ...string) *Terminal {
 	t.Helper()
 	SkipInShort(t, "drives a terminal")
@@ -45,7 +48,7 @@ func StartTerminal(t testing.TB, env []string, dir string, width, height int, ar
 	tm := &Terminal{t: t, tmux: tmux, socket: filepath.Join(sockDir, "sock")}
 	args := append([]string{"-f", conf, "new-session", "-d", "-s", "main", "-c", dir,
 		"-x", strconv.Itoa(width), "-y", strconv.Itoa(height),
-		"/bin/sh", "-c", `"$@"; printf '\n[exited %d]\n' "$?"; exec sleep 86400`, "sh"}, argv...)
+		"/bin/sh", "-c", `trap : INT; "$@"; printf '\n[exited %d]\n' "$?"; exec sleep 86400`, "sh"}, argv...)
 	if out, err := tm.command(env, args...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}

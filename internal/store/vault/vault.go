@@ -53,7 +53,10 @@
 // processes of the user may see the key and revoke it, not read it; other
 // users nothing. A [Vault.Forget] removes it at once, in every session
 // (found through /proc/keys). Where the keyring cannot be used the vault
-// works without the cache. Other systems have no cache.
+// works without the cache. On Windows the key and its expiry are kept in a
+// file under %LOCALAPPDATA%\sesame\unlock encrypted with DPAPI for the
+// current user (keycache_windows.go), for the same TTL; Forget deletes
+// it. Other systems have no cache.
 //
 // # Concurrency
 //
