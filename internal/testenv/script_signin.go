@@ -29,6 +29,10 @@ import (
 //	    empty the fake's request log.
 //	signinttl D
 //	    make the credentials the fake issues from now on last D.
+//	gosdk
+//	    build gowhoami (the AWS SDK for Go v2's default chain, then STS
+//	    GetCallerIdentity; see internal/testenv/gowhoami) and set GOWHOAMI
+//	    to its path.
 
 func cmdFakeSignin(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("fakesignin", flag.ContinueOnError)
@@ -98,6 +102,15 @@ func cmdSigninTTL(ts *testscript.TestScript, neg bool, args []string) {
 	needSignin(ts, "signinttl").SetTokenTTL(d)
 }
 
+func cmdGoSDK(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: gosdk")
+	}
+	path, err := buildBinary("github.com/sesamehq/sesame/internal/testenv/gowhoami")
+	ts.Check(err)
+	ts.Setenv("GOWHOAMI", path)
+}
+
 // signinCmds are the commands above, for ScriptCmds.
 func signinCmds(m map[string]func(ts *testscript.TestScript, neg bool, args []string)) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	m["fakesignin"] = cmdFakeSignin
@@ -105,5 +118,6 @@ func signinCmds(m map[string]func(ts *testscript.TestScript, neg bool, args []st
 	m["signinfail"] = cmdSigninFail
 	m["signinreset"] = cmdSigninReset
 	m["signinttl"] = cmdSigninTTL
+	m["gosdk"] = cmdGoSDK
 	return m
 }
