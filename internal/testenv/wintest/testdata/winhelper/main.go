@@ -1,5 +1,5 @@
 // Command winhelper is a Windows program that sesame exec runs in the
-// Wine tests (internal/wintest):
+// Wine tests (internal/testenv/wintest):
 //
 //	winhelper env            print the credential variables, the secret ones as their length
 //	winhelper exit N         exit with status N

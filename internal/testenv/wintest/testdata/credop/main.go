@@ -1,6 +1,6 @@
 // Command credop uses sesame's Credential Manager backend (and the raw
 // Credential Manager) from a Windows process, for the Wine tests
-// (internal/wintest):
+// (internal/testenv/wintest):
 //
 //	credop set NAME SIZE   store SIZE bytes of a pattern as item NAME
 //	credop get NAME        print the item's length and SHA-256
