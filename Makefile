@@ -16,6 +16,7 @@ NFPM_VERSION := v2.48.0
 NFPM      := $(GOBIN)/nfpm
 FUZZTIME  ?= 300000x
 FUZZTIME_SHORT ?= 100000x
+FUZZTIME_TINY ?= 20000x
 
 .PHONY: all build demo test test-checks test-builds deps check lint vet staticcheck unit cross fuzz bench clean release-snapshot release-check nfpm
 
@@ -97,6 +98,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHandlers$$' -fuzztime $(FUZZTIME_SHORT) ./internal/server
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME_SHORT) ./internal/store/vault
 	$(GO) test -run '^$$' -fuzz '^FuzzDestination$$' -fuzztime $(FUZZTIME_SHORT) ./internal/cmd/login
+	$(GO) test -run '^$$' -fuzz '^FuzzIsRoleARN$$' -fuzztime $(FUZZTIME_SHORT) ./internal/creds/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzMarshal$$' -fuzztime $(FUZZTIME_TINY) ./internal/credfmt/procdoc
 
 # Every release artefact into dist/: archives for linux, darwin and windows
 # on amd64 and arm64, .deb/.rpm/.apk packages, checksums, and the Homebrew,

@@ -12,10 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
@@ -280,14 +278,44 @@ func (p *Planner) keys(r *awsconfig.Resolved) *Step {
 	return &Step{Op: OpKeys, Profile: r.Name, ID: "keys(" + r.Name + ")", LongTerm: true, Kind: KindLongTerm, FileID: id, FileSecret: secret}
 }
 
-// roleARN matches a role ARN; compiled on first use, off the start-up path.
-var roleARN = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
-})
+// isRoleARN reports whether s is a role ARN:
+// arn:aws[a-z-]*:iam::ACCOUNT:role/NAME, ACCOUNT 12 digits and NAME of
+// IAM's characters (letters, digits and _+=,.@/-). Written out rather than
+// a regular expression: compiling one costs a fifth of a warm
+// credential_process run of the front program.
+func isRoleARN(s string) bool {
+	rest, ok := strings.CutPrefix(s, "arn:aws")
+	if !ok {
+		return false
+	}
+	partition, rest, ok := strings.Cut(rest, ":")
+	if !ok || strings.Trim(partition, "abcdefghijklmnopqrstuvwxyz-") != "" {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, "iam::")
+	if !ok || len(rest) < 12 || strings.Trim(rest[:12], "0123456789") != "" {
+		return false
+	}
+	name, ok := strings.CutPrefix(rest[12:], ":role/")
+	if !ok || name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if !isWordByte(name[i]) && strings.IndexByte("+=,.@/-", name[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isWordByte is a byte of \w: an ASCII letter, digit or underscore.
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
 
 func (p *Planner) role(r *awsconfig.Resolved, req Request, region string, top bool) (*Step, error) {
 	arn, _ := r.Get("role_arn")
-	if !roleARN().MatchString(arn) {
+	if !isRoleARN(arn) {
 		return nil, &ChainError{Profile: r.Name, Err: fmt.Errorf("role_arn %q is not a role ARN", arn),
 			Hint: "write it as arn:aws:iam::ACCOUNT:role/NAME in " + p.Config.Paths.Config}
 	}
@@ -367,7 +395,7 @@ func (p *Planner) role(r *awsconfig.Resolved, req Request, region string, top bo
 
 func (p *Planner) webIdentity(r *awsconfig.Resolved, req Request, region string, top bool) (*Step, error) {
 	arn, _ := r.Get("role_arn")
-	if !roleARN().MatchString(arn) {
+	if !isRoleARN(arn) {
 		return nil, &ChainError{Profile: r.Name, Err: fmt.Errorf("role_arn %q is not a role ARN", arn), Hint: "write it as arn:aws:iam::ACCOUNT:role/NAME"}
 	}
 	d, err := p.duration(r, req, top, maxRole)
@@ -409,8 +437,6 @@ func (p *Planner) duration(r *awsconfig.Resolved, req Request, top bool, limit t
 	return d, nil
 }
 
-var sessionNameChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\w+=,.@-]`) })
-
 // sessionName is role_session_name, else "sesame-USER-UNIXTIME".
 func (p *Planner) sessionName(r *awsconfig.Resolved) string {
 	if v, ok := r.Get("role_session_name"); ok && v != "" {
@@ -420,7 +446,12 @@ func (p *Planner) sessionName(r *awsconfig.Resolved) string {
 	if user == "" {
 		user, _ = p.LookupEnv("USERNAME")
 	}
-	user = sessionNameChars().ReplaceAllString(user, "")
+	user = strings.Map(func(r rune) rune {
+		if r < 0x80 && (isWordByte(byte(r)) || strings.ContainsRune("+=,.@-", r)) {
+			return r
+		}
+		return -1 // what a role session name cannot hold
+	}, user)
 	name := fmt.Sprintf("sesame-%s-%d", user, p.Now().Unix())
 	if user == "" {
 		name = fmt.Sprintf("sesame-%d", p.Now().Unix())
