@@ -27,4 +27,3 @@ func TestSelfCommand(t *testing.T) {
 		t.Errorf("not on PATH: %q", got)
 	}
 }
-
