@@ -123,6 +123,27 @@ step "open the AWS console as a role (printed here instead of opening a browser)
 printf '$ sesame login admin --stdout\n'
 "$SESAME" login admin --stdout | sed -E 's/SigninToken=[^&]{8}[^&]*/SigninToken=…(hidden)/'
 
+step "no IAM Identity Center? sign in with console credentials (AWS Sign-In, what aws login does)"
+"$FAKEAWS" signin --addr 127.0.0.1:0 --moto "$AWS_ENDPOINT_URL" --auto-approve >"$demo_home/signin.out" 2>"$demo_home/signin.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$demo_home/signin.out" ] && break; sleep 0.1; done
+export AWS_ENDPOINT_URL_SIGNIN=$(awk '/^signin /{print $2}' "$demo_home/signin.out")
+echo "AWS Sign-In (fake, approves by itself): $AWS_ENDPOINT_URL_SIGNIN"
+# The "browser" follows the one-time link sesame gives it to the sign-in
+# page, which (auto-approving) sends it back to sesame on 127.0.0.1.
+printf '#!/bin/sh\nexec python3 -c "import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30).read()" "$1"\n' >"$HOME/browser.sh"
+chmod 700 "$HOME/browser.sh"
+printf '$ sesame signin me --region us-east-1\n'
+BROWSER="$HOME/browser.sh" "$SESAME" signin me --region us-east-1
+echo "sesame wrote into ~/.aws/config:"
+sed -n '/^\[profile me\]/,$p' "$HOME/.aws/config" | sed 's/^/    /'
+show "$SESAME" exec me -- aws sts get-caller-identity --query Arn --output text
+echo "the DPoP key and refresh token are in the vault, not in ~/.aws/login/cache:"
+ls "$HOME/.aws/login/cache" 2>/dev/null || echo "    (no ~/.aws/login/cache)"
+printf '$ sesame status\n'
+"$SESAME" status </dev/null | column -t -s "$(printf '\t')"
+show "$SESAME" signout me
+
 step "a file the AWS CLI would refuse is refused too, with file:line"
 printf '[profile broken]\nregion = us-east-1\nregion = eu-west-1\n' >"$HOME/broken-config"
 printf '$ AWS_CONFIG_FILE=~/broken-config sesame list\n'

@@ -99,7 +99,7 @@ func TestDemoTouchesNothingOfTheCallers(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("the demo failed: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"assumed-role/", "(exit status 1)", "done:"} {
+	for _, want := range []string{"assumed-role/", "(exit status 1)", "done:", "signed in to profile me as arn:aws:sts::123456789012:assumed-role/Admin/alice"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
 		}
