@@ -100,6 +100,14 @@ func needsSesame(r *awsconfig.Resolved) string {
 		if _, ok := root.Get("credential_source"); ok {
 			return ""
 		}
+	case awsconfig.SourceLogin:
+		// The AWS CLI reads login_session only from its own cache file,
+		// and botocore only with its crt extra; sesame keeps the session
+		// in its store.
+		if root.Name == r.Name {
+			return "its AWS Sign-In session is in sesame's store, which the AWS CLI cannot read"
+		}
+		return fmt.Sprintf("it starts from profile %s, whose AWS Sign-In session is in sesame's store, which the AWS CLI cannot read", root.Name)
 	default:
 		return "" // sso, process, web identity: the AWS CLI does those
 	}
