@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sesamehq/sesame/internal/front"
+	"github.com/sesamehq/sesame/internal/iostreams"
 	"github.com/sesamehq/sesame/internal/runenv"
 )
 
@@ -30,6 +31,7 @@ func main() {
 	environ := os.Environ()
 	f := &front.Front{
 		Args:      os.Args[1:],
+		IO:        iostreams.System(os.Getenv),
 		Stdout:    os.Stdout,
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		Stderr:    os.Stderr,

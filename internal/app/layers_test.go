@@ -18,7 +18,7 @@ var bands = [][]string{
 	{"atomicfile", "iostreams", "timefmt", "safetext", "peeruid", "browser", "prompt", "mfa",
 		"awsconfig", "awssdk", "store", "settings", "runenv"},
 	// 1: capabilities
-	{"loopback", "sso", "signin", "creds", "server", "credfmt", "picker", "genprofile", "eks", "promptseg"},
+	{"loopback", "sso", "signin", "creds", "server", "credfmt", "picker", "genprofile", "eks", "promptseg", "listing"},
 	// 2: what commands share
 	{"cmdutil", "credcheck"},
 	// 3: commands

@@ -8,7 +8,8 @@
 //     profile's credentials are a session in the store with more than
 //     15 minutes left;
 //   - `sesame prompt [--format F]`, which reads only the environment and
-//     the expiry index.
+//     the expiry index;
+//   - `sesame list [--json]` (and `ls`), when the store can be read.
 //
 // For everything else, and whenever in doubt (any other flag, no cached
 // session, a locked store, an error of any kind, a notice to print), it
@@ -20,7 +21,9 @@
 package front
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +35,8 @@ import (
 	"github.com/sesamehq/sesame/internal/awsconfig"
 	"github.com/sesamehq/sesame/internal/credfmt/procdoc"
 	"github.com/sesamehq/sesame/internal/creds/plan"
+	"github.com/sesamehq/sesame/internal/iostreams"
+	"github.com/sesamehq/sesame/internal/listing"
 	"github.com/sesamehq/sesame/internal/prompt"
 	"github.com/sesamehq/sesame/internal/promptseg"
 	"github.com/sesamehq/sesame/internal/runenv"
@@ -45,6 +50,9 @@ import (
 type Front struct {
 	// Args are the command-line arguments, without the program name.
 	Args []string
+	// IO are the standard streams, for list; its Out and ErrOut are the
+	// same as Stdout and Stderr.
+	IO *iostreams.IOStreams
 	// Stdout is standard output; StdoutTTY says whether it is a terminal.
 	Stdout    io.Writer
 	StdoutTTY bool
@@ -72,6 +80,8 @@ func (f *Front) Answer(ctx context.Context) (bool, error) {
 		out = f.export(ctx, f.Args[1:])
 	case "prompt":
 		out = f.prompt(f.Args[1:])
+	case "list", "ls":
+		return f.list(ctx, f.Args[1:])
 	}
 	if out == "" {
 		return false, nil
@@ -214,12 +224,10 @@ func (f *Front) export(ctx context.Context, args []string) string {
 	if err != nil || notices > 0 || !step.Cached {
 		return ""
 	}
-	b, err := backends.Open(ctx, "", backends.Deps{LookupEnv: lookup, Home: home, Prompter: noPrompt{},
-		Stderr: f.Stderr, Logger: slog.New(slog.DiscardHandler)})
+	st, err := f.store(ctx, lookup, home)
 	if err != nil {
 		return ""
 	}
-	st := runenv.NewStore(b, runenv.StateDir(lookup, home))
 	sess, err := st.Session(ctx, step.Profile, step.ID)
 	if err != nil || sess.Expiration.Sub(f.Now()) <= plan.MinRemaining {
 		return ""
@@ -233,6 +241,69 @@ func (f *Front) export(ctx context.Context, args []string) string {
 		return ""
 	}
 	return string(doc)
+}
+
+// store opens the store as the full program does, except that a store
+// that needs a person is an error.
+func (f *Front) store(ctx context.Context, lookup func(string) (string, bool), home string) (*store.Store, error) {
+	b, err := backends.Open(ctx, "", backends.Deps{LookupEnv: lookup, Home: home, Prompter: noPrompt{},
+		Stderr: f.Stderr, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	return runenv.NewStore(b, runenv.StateDir(lookup, home)), nil
+}
+
+// errStepAside ends a listing that the full program must make.
+var errStepAside = errors.New("left to the full program")
+
+// list is `sesame list [--json]`: the same rows as the full program's
+// (package listing), when the AWS files and the store can be read.
+// Nothing is written unless the whole listing is made.
+func (f *Front) list(ctx context.Context, args []string) (bool, error) {
+	json := false
+	switch {
+	case len(args) == 0:
+	case len(args) == 1 && (args[0] == "--json" || args[0] == "--json=true"):
+		json = true
+	default:
+		return false, nil
+	}
+	home, err := f.HomeDir()
+	if err != nil || f.IO == nil {
+		return false, nil
+	}
+	lookup, ok := f.settings(home)
+	if !ok {
+		return false, nil
+	}
+	cfg, err := awsconfig.Load(awsconfig.DefaultPaths(lookup, home))
+	if err != nil {
+		return false, nil
+	}
+	st, err := f.store(ctx, lookup, home)
+	if err != nil {
+		return false, nil
+	}
+	// The output is kept until the listing is whole.
+	var out, errOut bytes.Buffer
+	io := *f.IO
+	io.Out, io.ErrOut = &out, &errOut
+	if v, _ := lookup("NO_COLOR"); v != "" {
+		io.DisableColor() // as the full program's --no-color and NO_COLOR
+	}
+	err = listing.Run(ctx, &listing.Options{IO: &io, JSON: json, Now: f.Now,
+		Config:     func() (*awsconfig.Config, error) { return cfg, nil },
+		Store:      func(context.Context) (*store.Store, error) { return st, nil },
+		StoreError: func(error) error { return errStepAside }})
+	if err != nil {
+		return false, nil
+	}
+	if _, err := f.IO.ErrOut.Write(errOut.Bytes()); err != nil {
+		return true, err
+	}
+	_, err = f.IO.Out.Write(out.Bytes())
+	return true, err
 }
 
 // noPrompt is the front's Prompter: a store that needs a person (a vault

@@ -1,4 +1,4 @@
-package list
+package listing
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // generated config of BENCHMARKS.md: load, resolve every profile, print.
 func BenchmarkList5000(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "config")
-	if out, err := exec.Command("python3", "../../../scripts/gen-config.py", "5000", path).CombinedOutput(); err != nil {
+	if out, err := exec.Command("python3", "../../scripts/gen-config.py", "5000", path).CombinedOutput(); err != nil {
 		b.Fatalf("gen-config.py: %v\n%s", err, out)
 	}
 	paths := awsconfig.Paths{Config: path, Credentials: path + ".missing"}
