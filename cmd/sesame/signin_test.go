@@ -186,3 +186,35 @@ func TestSigninRemoteInTerminal(t *testing.T) {
 	}
 	e.checkSignedIn(t)
 }
+
+// TestSigninOnTheSpotInTerminal: on a terminal, a login_session profile
+// with no session signs in on the spot (here the cross-device flow: no
+// display), and the command goes on with the new credentials.
+func TestSigninOnTheSpotInTerminal(t *testing.T) {
+	t.Parallel()
+	bin := testenv.Sesame(t)
+	e := newSigninEnv(t)
+	e.home.WriteConfig("[profile dev]\nregion = us-east-1\nlogin_session = " + e.fake.SessionARN() + "\n")
+	env := append([]string(nil), e.env...)
+	for i, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			env[i] = "PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + v
+		}
+	}
+	script := filepath.Join(e.home.Dir, "run.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsesame export --format json dev | cat; echo \"END $?\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm := testenv.StartTerminal(t, env, e.home.Dir, 200, 60, script)
+	screen := tm.WaitForText("Code: ")
+	link := regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/v1/authorize\?\S+`).FindString(screen)
+	if link == "" {
+		t.Fatalf("no sign-in URL on the screen:\n%s", screen)
+	}
+	tm.TypeLine(approveElsewhere(t, link, e.url))
+	screen = tm.WaitForText("END ")
+	if !strings.Contains(screen, "END 0") || !strings.Contains(screen, `"AccessKeyId": "ASIA`) {
+		t.Fatalf("export did not go on after signing in:\n%s", screen)
+	}
+	e.checkSignedIn(t)
+}

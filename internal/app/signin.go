@@ -20,7 +20,7 @@ func newSigninManager(f *cmdutil.Factory) (*signin.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &signin.Manager{
+	m := &signin.Manager{
 		Store: func(ctx context.Context) (signin.Store, error) {
 			st, err := f.Store(ctx)
 			if err != nil {
@@ -36,7 +36,24 @@ func newSigninManager(f *cmdutil.Factory) (*signin.Manager, error) {
 		LockDir:  filepath.Join(state, "locks"),
 		Now:      f.Now,
 		Logger:   f.Logger,
-	}, nil
+	}
+	// Sign in on the spot only where a person can: a terminal. Elsewhere
+	// (credential_process, CI) the error names sesame signin.
+	if f.IOStreams.IsStderrTTY() {
+		m.SignInNow = func(ctx context.Context, profile, region string) (signin.Exchanged, error) {
+			api, base, err := signin.NewAPI(ctx, state, region, "", f.LookupEnv)
+			if err != nil {
+				return signin.Exchanged{}, err
+			}
+			flow := signinDeps(f).Flow(false, false)
+			flow.Base, flow.Describe = base, "profile "+profile
+			if flow.Remote && f.Prompter != nil {
+				flow.ReadCode = func(ctx context.Context) (string, error) { return f.Prompter.Line(ctx, "Code: ") }
+			}
+			return (&signin.Client{API: api, Now: f.Now}).SignIn(ctx, flow)
+		}
+	}
+	return m, nil
 }
 
 // signinDeps wires `sesame signin` and `sesame signout`.

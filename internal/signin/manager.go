@@ -44,6 +44,10 @@ type Manager struct {
 	Now func() time.Time
 	// Logger gets the --debug explanation (nil: none).
 	Logger *slog.Logger
+	// SignInNow, when set (a person is at a terminal), signs profile in
+	// again when it has no session or its session has ended, and returns
+	// the new session; nil: such callers get an error naming sesame signin.
+	SignInNow func(ctx context.Context, profile, region string) (Exchanged, error)
 }
 
 func (m *Manager) now() time.Time {
@@ -181,10 +185,10 @@ func (m *Manager) Credentials(ctx context.Context, profile, loginSession, region
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	if !found {
+	if !found && m.SignInNow == nil {
 		return aws.Credentials{}, &NotSignedInError{Profile: profile}
 	}
-	if c.tok.Expires.Sub(m.now()) > RefreshWindow {
+	if found && c.tok.Expires.Sub(m.now()) > RefreshWindow {
 		m.debug("using the AWS Sign-In session's credentials", "profile", profile, "expires", c.tok.Expires)
 		return creds(c.tok), nil
 	}
@@ -208,7 +212,12 @@ func (m *Manager) Credentials(ctx context.Context, profile, loginSession, region
 		return aws.Credentials{}, err
 	}
 	if !found {
-		return aws.Credentials{}, &NotSignedInError{Profile: profile}
+		// Only one sesame signs in at a time: the others find its
+		// session once they hold the lock.
+		if m.SignInNow == nil {
+			return aws.Credentials{}, &NotSignedInError{Profile: profile}
+		}
+		return m.signInNow(ctx, profile, loginSession, region, false)
 	}
 	if c.tok.Expires.Sub(m.now()) > RefreshWindow {
 		if c.adopted {
@@ -230,6 +239,11 @@ func (m *Manager) Credentials(ctx context.Context, profile, loginSession, region
 	}
 	m.debug("refreshing the AWS Sign-In session", "profile", profile, "region", c.region)
 	nt, err := (&Client{API: api, Now: m.Now}).Refresh(ctx, c.tok, profile)
+	var se *Error
+	if errors.As(err, &se) && se.SignInAgain() && m.SignInNow != nil {
+		m.debug("the AWS Sign-In session has ended; signing in again", "profile", profile, "code", se.Code)
+		return m.signInNow(ctx, profile, loginSession, c.region, c.shared)
+	}
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -238,6 +252,26 @@ func (m *Manager) Credentials(ctx context.Context, profile, loginSession, region
 		return aws.Credentials{}, err
 	}
 	return creds(nt), nil
+}
+
+// signInNow signs profile in again through SignInNow and keeps the new
+// session, which must be loginSession's: another principal signing in
+// would hand the profile someone else's credentials.
+func (m *Manager) signInNow(ctx context.Context, profile, loginSession, region string, share bool) (aws.Credentials, error) {
+	if region == "" {
+		return aws.Credentials{}, &NotSignedInError{Profile: profile}
+	}
+	ex, err := m.SignInNow(ctx, profile, region)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if ex.LoginSession != loginSession {
+		return aws.Credentials{}, fmt.Errorf("signed in as %s, but profile %s is %s's: run sesame signin %s to switch it", ex.LoginSession, profile, loginSession, profile)
+	}
+	if err := m.Save(ctx, loginSession, region, ex.Token, share); err != nil {
+		return aws.Credentials{}, err
+	}
+	return creds(ex.Token), nil
 }
 
 // put writes a session back where it came from: the store (and the

@@ -197,3 +197,51 @@ func TestManagerUsesAWSLoginFile(t *testing.T) {
 		t.Fatalf("status %+v %v", st, err)
 	}
 }
+
+// TestManagerSignsInAgainOnATerminal: with SignInNow (a person at a
+// terminal), a profile with no session, or whose session has ended, is
+// signed in on the spot; a sign-in as another principal is refused.
+func TestManagerSignsInAgainOnATerminal(t *testing.T) {
+	e := newMgrEnv(t)
+	var asked []string
+	other := ""
+	e.mgr.SignInNow = func(ctx context.Context, profile, region string) (signin.Exchanged, error) {
+		asked = append(asked, profile+"|"+region)
+		key, _ := signin.GenerateKey()
+		iss, err := e.fake.Issue(ctx, &key.PublicKey)
+		if err != nil {
+			return signin.Exchanged{}, err
+		}
+		ls := e.arn
+		if other != "" {
+			ls = other
+		}
+		return signin.Exchanged{LoginSession: ls, Token: signin.Token{AccessKeyID: iss.AccessKeyID, SecretAccessKey: iss.SecretAccessKey,
+			SessionToken: iss.SessionToken, AccountID: "123456789012", Expires: iss.ExpiresAt, ClientID: iss.ClientID, RefreshToken: iss.RefreshToken, Key: key}}, nil
+	}
+	c, err := e.mgr.Credentials(t.Context(), "dev", e.arn, "eu-west-1")
+	if err != nil || c.AccessKeyID == "" || len(asked) != 1 || asked[0] != "dev|eu-west-1" {
+		t.Fatalf("not signed in: %v %v", asked, err)
+	}
+	// The session ends at AWS: signed in again, the new one stored.
+	e.fake.ChangeUserCredentials()
+	e.skew.Store(int64(12 * time.Minute))
+	c2, err := e.mgr.Credentials(t.Context(), "dev", e.arn, "")
+	if err != nil || len(asked) != 2 || c2.AccessKeyID == c.AccessKeyID {
+		t.Fatalf("ended session: %v %v", asked, err)
+	}
+	si, err := e.st.SignIn(t.Context(), e.arn)
+	if err != nil || si.AccessKeyID != c2.AccessKeyID || si.Region != "eu-west-1" {
+		t.Fatalf("stored %v", err)
+	}
+	// Another principal signing in is refused, and nothing is stored.
+	other = "arn:aws:iam::123456789012:user/mallory"
+	e.fake.ChangeUserCredentials()
+	e.skew.Store(int64(24 * time.Minute))
+	if _, err := e.mgr.Credentials(t.Context(), "dev", e.arn, ""); err == nil || !strings.Contains(err.Error(), "signed in as arn:aws:iam::123456789012:user/mallory") {
+		t.Fatalf("other principal: %v", err)
+	}
+	if si2, _ := e.st.SignIn(t.Context(), e.arn); si2.AccessKeyID != si.AccessKeyID {
+		t.Fatal("another principal's session was stored")
+	}
+}
