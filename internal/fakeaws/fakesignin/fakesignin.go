@@ -170,8 +170,7 @@ type authCode struct {
 
 type session struct {
 	started     time.Time
-	changed     bool // the user's credentials changed: refresh is refused
-	noPermitted bool
+	changed bool // the user's credentials changed: refresh is refused
 }
 
 type refreshToken struct {
@@ -498,12 +497,14 @@ func randomToken(prefix string, n int) string {
 // Thumbprint is the RFC 7638 JWK SHA-256 thumbprint of a P-256 key,
 // base64url: what a refresh token is bound to (cnf.jkt).
 func Thumbprint(pub *ecdsa.PublicKey) string {
-	if pub == nil || pub.X == nil || pub.Y == nil || pub.X.BitLen() > 256 || pub.Y.BitLen() > 256 {
+	if pub == nil {
 		return ""
 	}
-	x, y := make([]byte, 32), make([]byte, 32)
-	pub.X.FillBytes(x)
-	pub.Y.FillBytes(y)
+	b, err := pub.Bytes() // 0x04 || X || Y, 32 bytes each on P-256
+	if err != nil || len(b) != 65 {
+		return ""
+	}
+	x, y := b[1:33], b[33:]
 	enc := base64.RawURLEncoding
 	canon := fmt.Sprintf(`{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}`, enc.EncodeToString(x), enc.EncodeToString(y))
 	sum := sha256.Sum256([]byte(canon))

@@ -360,8 +360,13 @@ func (s *Server) checkProof(values []string, htu string) (string, *apiError) {
 	if err1 != nil || err2 != nil || len(xb) > 32 || len(yb) > 32 {
 		return bad("bad jwk coordinates")
 	}
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(xb), Y: new(big.Int).SetBytes(yb)}
-	if !pub.Curve.IsOnCurve(pub.X, pub.Y) { //nolint:staticcheck // the check the SDKs' keys need
+	// Coordinates may come unpadded (the Go SDK writes big.Int bytes).
+	point := make([]byte, 65)
+	point[0] = 4
+	copy(point[33-len(xb):33], xb)
+	copy(point[65-len(yb):], yb)
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
+	if err != nil {
 		return bad("jwk is not a point on P-256")
 	}
 	if len(sig) != 64 {
