@@ -320,3 +320,25 @@ func winBuild(pkg string) *build {
 	})
 	return b
 }
+
+// WaitConsoleInput waits (up to [TerminalTimeout]) until the terminal is
+// in raw mode (stty -icanon), as Wine's console puts it when it reads
+// input itself. Type only then: a line typed while the terminal is still
+// cooked reaches the Windows program with Enter turned into a line feed,
+// which the console does not take for Enter, and the program waits
+// forever. (The prompt can show on the screen a moment before.)
+func (tm *Terminal) WaitConsoleInput() {
+	tm.t.Helper()
+	tty := strings.TrimSpace(tm.run("display-message", "-p", "-t", "main", "#{pane_tty}"))
+	deadline := time.Now().Add(TerminalTimeout)
+	for {
+		out, err := exec.Command("stty", "-F", tty, "-a").Output()
+		if err == nil && strings.Contains(" "+string(out), " -icanon") {
+			return
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("the terminal %s never went raw (Wine's console reading input): stty: %v\n%s\nscreen:\n%s", tty, err, out, tm.Screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

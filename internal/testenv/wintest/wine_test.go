@@ -236,8 +236,10 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 	t.Run("add on the console, the secret not echoed", func(t *testing.T) {
 		tm := e.terminal(t, nil, "add", "console")
 		tm.WaitForText("Access key ID: ")
+		tm.WaitConsoleInput()
 		tm.TypeLine(keyID)
 		tm.WaitForText("Secret access key: ")
+		tm.WaitConsoleInput()
 		tm.TypeLine(secret)
 		screen := tm.WaitFor(`\[exited \d+\]`)
 		if !strings.Contains(screen, "[exited 0]") {
@@ -255,9 +257,50 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 		}
 	})
 
+	t.Run("remove asks on the console", func(t *testing.T) {
+		tm := e.terminal(t, nil, "remove", "console")
+		tm.WaitForText("Delete the key pair stored for console? [y/N]")
+		tm.WaitConsoleInput()
+		tm.TypeLine("y")
+		if screen := tm.WaitFor(`\[exited \d+\]`); !strings.Contains(screen, "[exited 0]") {
+			t.Fatalf("remove with y typed on the console:\n%s", screen)
+		}
+		if _, errOut, code := e.run(t, nil, "", "remove", "console", "--force"); code == 0 || !strings.Contains(errOut, "no key pair is stored") {
+			t.Fatalf("the key pair is still stored after remove on the console: exit %d\n%s", code, errOut)
+		}
+	})
+
+	t.Run("the vault passphrase asked on the console", func(t *testing.T) {
+		vaultDir := t.TempDir()
+		env := []string{"SESAME_BACKEND=file", "SESAME_FILE_DIR=" + testenv.WindowsPath(vaultDir), "SESAME_FILE_UNLOCK_TTL=0"}
+		tm := e.terminal(t, env, "add", "promptvault")
+		tm.WaitForText("Access key ID: ")
+		tm.WaitConsoleInput()
+		tm.TypeLine(keyID)
+		tm.WaitForText("Secret access key: ")
+		tm.WaitConsoleInput()
+		tm.TypeLine(secret)
+		tm.WaitForText("New passphrase for the sesame vault")
+		tm.WaitConsoleInput()
+		tm.TypeLine("typed passphrase")
+		tm.WaitForText("Repeat the passphrase: ")
+		tm.WaitConsoleInput()
+		tm.TypeLine("typed passphrase")
+		screen := tm.WaitFor(`\[exited \d+\]`)
+		if !strings.Contains(screen, "[exited 0]") || strings.Contains(screen, "typed passphrase") || strings.Contains(screen, secret) {
+			t.Fatalf("add to a new vault with the passphrase typed on the console (never echoed):\n%s", screen)
+		}
+		// The vault opens with that passphrase and no other.
+		pass := append(env[:len(env):len(env)], "SESAME_FILE_PASSPHRASE_COMMAND=echo typed passphrase")
+		if out := e.must(t, pass, "", "list"); !regexp.MustCompile(`(?m)^promptvault\s+keys`).MatchString(out) {
+			t.Fatalf("list of the vault made on the console:\n%s", out)
+		}
+	})
+
 	t.Run("the picker on the console", func(t *testing.T) {
 		tm := e.terminal(t, nil, "export", "--format", "env", "--force")
 		tm.WaitForText("winrole")
+		tm.WaitConsoleInput()
 		tm.TypeText("winrole")
 		tm.Keys("Enter")
 		screen := tm.WaitFor(`\[exited \d+\]`)
