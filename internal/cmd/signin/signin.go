@@ -113,13 +113,14 @@ func Run(ctx context.Context, opts *Options) error {
 		v, _ := r.Get(k)
 		return v
 	}
-	region, writeRegion := opts.Region, false
+	// The profile's region is never changed; one that has none gets the
+	// region the session was made in (--region, the environment, or asked).
+	region, writeRegion := opts.Region, get("region") == ""
 	if region == "" {
 		region = get("region")
 	}
 	if region == "" {
 		region = firstNonEmpty(opts.Getenv("AWS_REGION"), opts.Getenv("AWS_DEFAULT_REGION"))
-		writeRegion = true
 		if region == "" {
 			if opts.Prompter == nil || !opts.IO.IsStdinTTY() {
 				return cmdutil.WithHint(fmt.Errorf("profile %s has no region to sign in to", profile), "give one: sesame signin "+profile+" --region REGION")
@@ -132,8 +133,6 @@ func Run(ctx context.Context, opts *Options) error {
 				return cmdutil.WithHint(errors.New("no region given"), "sesame signin "+profile+" --region REGION")
 			}
 		}
-	} else if opts.Region != "" && opts.Region != get("region") {
-		writeRegion = true
 	}
 	api, base, err := opts.Deps.NewAPI(ctx, region, get("endpoint_url"))
 	if err != nil {
