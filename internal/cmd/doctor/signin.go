@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/sesamehq/sesame/internal/awsconfig"
@@ -54,7 +53,7 @@ func checkSignin(ctx context.Context, e *Env) []Line {
 			}
 			continue
 		}
-		if runtime.GOOS != "windows" && e.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		if e.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 			lines = append(lines, fail("chmod 600 "+e.show(path), "AWS Sign-In: %s holds a private key and is readable by others (mode %04o)", e.show(path), fi.Mode().Perm()))
 		}
 		if _, _, err := signin.ReadCache(path); err != nil {
