@@ -100,6 +100,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDestination$$' -fuzztime $(FUZZTIME_SHORT) ./internal/cmd/login
 	$(GO) test -run '^$$' -fuzz '^FuzzIsRoleARN$$' -fuzztime $(FUZZTIME_SHORT) ./internal/creds/plan
 	$(GO) test -run '^$$' -fuzz '^FuzzMarshal$$' -fuzztime $(FUZZTIME_TINY) ./internal/credfmt/procdoc
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendJSON$$' -fuzztime $(FUZZTIME_TINY) ./internal/listing
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME_TINY) ./internal/safetext
 
 # Every release artefact into dist/: archives for linux, darwin and windows
 # on amd64 and arm64, .deb/.rpm/.apk packages, checksums, and the Homebrew,

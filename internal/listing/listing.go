@@ -8,7 +8,6 @@ package listing
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -95,12 +94,8 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	switch {
 	case opts.JSON:
-		out, err := json.MarshalIndent(rows, "", "  ")
-		if err != nil {
-			return err
-		}
 		// The values stay exact; no control character is sent raw.
-		_, err = opts.IO.Out.Write(append(safetext.JSON(out), '\n'))
+		_, err = opts.IO.Out.Write(append(safetext.JSON(appendJSON(nil, rows)), '\n'))
 		return err
 	case opts.IO.IsStdoutTTY():
 		return printTable(opts.IO, rows, opts.now(), newChains(len(rows)))

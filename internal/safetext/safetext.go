@@ -97,20 +97,26 @@ func isBidi(r rune) bool {
 // characters. JSON text holds them only inside strings, where the escape
 // is valid; encoding/json already escapes the C0 controls.
 func JSON(b []byte) []byte {
-	s := string(b)
-	if !needsEscape(s) {
-		return b
-	}
-	var out strings.Builder
-	out.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+	var out []byte // nil until the first escape
+	done := 0      // b[:done] is in out
+	for i := 0; i < len(b); {
+		if b[i] < 0x7f {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
 		if r == 0x7f || isC1(r) || isBidi(r) {
-			fmt.Fprintf(&out, `\u%04x`, r)
-		} else {
-			out.WriteString(s[i : i+size])
+			if out == nil {
+				out = make([]byte, 0, len(b)+16)
+			}
+			out = append(out, b[done:i]...)
+			out = fmt.Appendf(out, `\u%04x`, r)
+			done = i + size
 		}
 		i += size
 	}
-	return []byte(out.String())
+	if out == nil {
+		return b
+	}
+	return append(out, b[done:]...)
 }

@@ -1,8 +1,12 @@
 package safetext
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestEscape(t *testing.T) {
@@ -53,4 +57,32 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(got, &b); err != nil || a["a"] != b["a"] || a["b"] != b["b"] {
 		t.Errorf("decoded %q, want %q (%v)", b, a, err)
 	}
+}
+
+// jsonByRune is JSON as it was first written (rune by rune): the
+// reference for FuzzJSON.
+func jsonByRune(b []byte) []byte {
+	s := string(b)
+	var out strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == 0x7f || isC1(r) || isBidi(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return []byte(out.String())
+}
+
+// FuzzJSON: JSON rewrites exactly what the rune-by-rune version did, on
+// any bytes (invalid UTF-8 included).
+func FuzzJSON(f *testing.F) {
+	f.Add([]byte(`{"name": "evil\u001b]0;x\u0007", "r": "a` + "\u202e\u0085\x7f\xff" + `"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := JSON(b), jsonByRune(b); !bytes.Equal(got, want) {
+			t.Errorf("JSON(%q) = %q, want %q", b, got, want)
+		}
+	})
 }

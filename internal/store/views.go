@@ -202,8 +202,15 @@ type Inventory struct {
 }
 
 // Inventory lists what is stored for the known profiles, and the profiles
-// of key pairs that none of them use. It reads only the items it cannot
-// match to a known profile by name, and the sessions.
+// of key pairs that none of them use.
+//
+// Items are named by keyed hashes of their profiles, so there are two ways
+// to match them: hash every known profile's name (two HMACs each) and read
+// only the sessions and the key pairs no known name matches, or read every
+// item (each one knows its profile). Reading an item costs about as much as
+// 64 hashes in the file vault and far more in a keyring, so the items are
+// read when there are at least 64 known profiles for each item: a config of
+// thousands of generated SSO profiles and a handful of stored items.
 func (s *Store) Inventory(ctx context.Context, known []string, now time.Time) (Inventory, error) {
 	inv := Inventory{Keys: map[string]bool{}, Sessions: map[string]time.Time{}}
 	key, err := s.key(ctx, false)
@@ -217,6 +224,19 @@ func (s *Store) Inventory(ctx context.Context, known []string, now time.Time) (I
 	if err != nil {
 		return inv, err
 	}
+	if len(names)*inventoryReadRatio <= len(known) {
+		return s.inventoryByReading(ctx, inv, names, known, now)
+	}
+	return s.inventoryByName(ctx, inv, key, names, known, now)
+}
+
+// inventoryReadRatio is how many known profiles per stored item make
+// Inventory read every item rather than hash every name.
+const inventoryReadRatio = 64
+
+// inventoryByName matches items to the known profiles by hashing every
+// known name.
+func (s *Store) inventoryByName(ctx context.Context, inv Inventory, key []byte, names, known []string, now time.Time) (Inventory, error) {
 	byKeysName := make(map[string]string, len(known))
 	byProfileTag := make(map[string]string, len(known))
 	t := newTagger(key)
@@ -246,12 +266,46 @@ func (s *Store) Inventory(ctx context.Context, known []string, now time.Time) (I
 			if err := s.getJSON(ctx, name, &sess); err != nil {
 				return inv, err
 			}
-			if sess.Expiration.After(now) && sess.Expiration.After(inv.Sessions[p]) {
-				inv.Sessions[p] = sess.Expiration
+			inv.addSession(p, sess.Expiration, now)
+		}
+	}
+	return inv, nil
+}
+
+// inventoryByReading reads every key pair and session item, each of which
+// names its profile: what inventoryByName finds, without a hash per name.
+func (s *Store) inventoryByReading(ctx context.Context, inv Inventory, names, known []string, now time.Time) (Inventory, error) {
+	isKnown := make(map[string]bool, len(known))
+	for _, p := range known {
+		isKnown[p] = true
+	}
+	for _, name := range names {
+		switch {
+		case strings.HasPrefix(name, keysPrefix):
+			var kp KeyPair
+			if err := s.getJSON(ctx, name, &kp); err != nil {
+				return inv, err
+			}
+			inv.Keys[kp.Profile] = true
+		case strings.HasPrefix(name, sessionPrefix):
+			var sess Session
+			if err := s.getJSON(ctx, name, &sess); err != nil {
+				return inv, err
+			}
+			if isKnown[sess.Profile] {
+				inv.addSession(sess.Profile, sess.Expiration, now)
 			}
 		}
 	}
 	return inv, nil
+}
+
+// addSession notes a session of profile p that expires at exp, when it is
+// still valid and the latest so far.
+func (inv Inventory) addSession(p string, exp, now time.Time) {
+	if exp.After(now) && exp.After(inv.Sessions[p]) {
+		inv.Sessions[p] = exp
+	}
 }
 
 // Session is a cached set of temporary credentials.

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +99,54 @@ func TestInventoryAndClear(t *testing.T) {
 	}
 	if n, _ := st.ClearSessions(ctx, ""); n != 1 {
 		t.Errorf("ClearSessions all = %d, want 1", n)
+	}
+}
+
+// TestInventoryBothWays: reading every item and hashing every known name
+// find the same inventory, with names that match items and names that do
+// not, key pairs no known profile uses and sessions of unknown profiles.
+func TestInventoryBothWays(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	st := New(NewMemory(), t.TempDir())
+	for _, p := range []string{"a", "orphan", "p7"} {
+		_ = st.SetKeys(ctx, KeyPair{Profile: p, AccessKeyID: "AKIA" + p})
+	}
+	_ = st.SetSession(ctx, Session{Profile: "a", ID: "1", Expiration: now.Add(time.Hour)})
+	_ = st.SetSession(ctx, Session{Profile: "a", ID: "2", Expiration: now.Add(2 * time.Hour)})
+	_ = st.SetSession(ctx, Session{Profile: "b", ID: "1", Expiration: now.Add(-time.Hour)})
+	_ = st.SetSession(ctx, Session{Profile: "p9", ID: "1", Expiration: now.Add(time.Hour)})
+	_ = st.SetSession(ctx, Session{Profile: "unknown", ID: "1", Expiration: now.Add(time.Hour)})
+	known := []string{"a", "b"}
+	for i := range 1000 {
+		known = append(known, fmt.Sprintf("p%d", i))
+	}
+	names, err := st.b.List(ctx)
+	if err != nil || len(names)*inventoryReadRatio > len(known) {
+		t.Fatalf("%d items for %d names (%v): Inventory would not read them", len(names), len(known), err)
+	}
+	key, err := st.key(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := func() Inventory { return Inventory{Keys: map[string]bool{}, Sessions: map[string]time.Time{}} }
+	byName, err1 := st.inventoryByName(ctx, empty(), key, names, known, now)
+	byReading, err2 := st.inventoryByReading(ctx, empty(), names, known, now)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !reflect.DeepEqual(byName, byReading) {
+		t.Errorf("by name: %+v\nby reading: %+v", byName, byReading)
+	}
+	if got := strings.Join(byReading.Profiles(), ","); got != "a,orphan,p7" {
+		t.Errorf("stored keys: %s", got)
+	}
+	if len(byReading.Sessions) != 2 || !byReading.Sessions["a"].Equal(now.Add(2*time.Hour)) || byReading.Sessions["p9"].IsZero() {
+		t.Errorf("sessions: %v", byReading.Sessions)
+	}
+	if inv, err := st.Inventory(ctx, known, now); err != nil || !reflect.DeepEqual(inv, byReading) {
+		t.Errorf("Inventory = %+v, %v", inv, err)
 	}
 }
 
