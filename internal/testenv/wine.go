@@ -19,7 +19,7 @@ import (
 
 // WineInstallHint says what to install for [NeedWine] (Debian packages,
 // also in scripts/ci-packages.txt).
-const WineInstallHint = "install it with apt-get install -y wine64 gcc-mingw-w64-x86-64"
+const WineInstallHint = "install it with apt-get install -y wine wine64 gcc-mingw-w64-x86-64"
 
 // processPrngSource is the C source of a bcryptprimitives.dll exporting
 // ProcessPrng, which Go 1.24+ Windows programs load from system32 at start
