@@ -196,7 +196,14 @@ type Config struct {
 // Both files are checked in full, but a section is parsed only when one of
 // its profiles or sso-sessions is asked for (see scan.go): looking up and
 // resolving one profile costs little even in a config of thousands.
-func Load(p Paths) (*Config, error) {
+func Load(p Paths) (*Config, error) { return load(p, true) }
+
+// LoadAll is Load for a caller that needs every profile (sesame list): it
+// parses both files in full at once, without the scan that lets Load parse
+// only the sections asked for.
+func LoadAll(p Paths) (*Config, error) { return load(p, false) }
+
+func load(p Paths, lazy bool) (*Config, error) {
 	cfgText, cfgOK, err := readOptional(p.Config)
 	if err != nil {
 		return nil, err
@@ -206,8 +213,8 @@ func Load(p Paths) (*Config, error) {
 		return nil, err
 	}
 	var cfgIdx, credIdx *scanIndex
-	ok := true
-	if cfgOK {
+	ok := lazy
+	if ok && cfgOK {
 		cfgIdx, ok = scanFile(cfgText)
 	}
 	if ok && credOK {

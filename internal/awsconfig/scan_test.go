@@ -281,3 +281,36 @@ func TestLazyConfigConcurrent(t *testing.T) {
 		t.Errorf("%d profiles, want 201", n)
 	}
 }
+
+// TestLoadAll: LoadAll parses in full at once (no scan) and gives the same
+// profiles and resolutions as Load.
+func TestLoadAll(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := Paths{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}
+	cfgText := "[profile a]\nregion = eu-west-1\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = a\n[sso-session s]\nsso_region = eu-west-1\n"
+	if err := os.WriteFile(p.Config, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.Credentials, []byte("[a]\naws_access_key_id = AKIA\n[c]\nregion = x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lazy, err1 := Load(p)
+	all, err2 := LoadAll(p)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if lazy.lazy == nil || all.lazy != nil {
+		t.Fatalf("Load lazy: %v, LoadAll lazy: %v; want Load lazy and LoadAll not", lazy.lazy != nil, all.lazy != nil)
+	}
+	if a, b := strings.Join(lazy.ProfileNames(), ","), strings.Join(all.ProfileNames(), ","); a != b || a != "a,b,c" {
+		t.Errorf("profiles: Load %s, LoadAll %s", a, b)
+	}
+	for _, name := range all.ProfileNames() {
+		ra, errA := lazy.Resolve(name)
+		rb, errB := all.Resolve(name)
+		if (errA == nil) != (errB == nil) || errA == nil && (ra.Source != rb.Source || strings.Join(ra.Chain(), ",") != strings.Join(rb.Chain(), ",")) {
+			t.Errorf("%s: Load %+v %v, LoadAll %+v %v", name, ra, errA, rb, errB)
+		}
+	}
+}

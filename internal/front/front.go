@@ -277,7 +277,7 @@ func (f *Front) list(ctx context.Context, args []string) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	cfg, err := awsconfig.Load(awsconfig.DefaultPaths(lookup, home))
+	cfg, err := awsconfig.LoadAll(awsconfig.DefaultPaths(lookup, home))
 	if err != nil {
 		return false, nil
 	}
