@@ -125,15 +125,18 @@ func startWine() (*Wine, error) {
 
 	// The persistent server, before anything else starts one: stdin,
 	// stdout and stderr are /dev/null.
+	// started from a locked thread (startLocked), so that the kernel kills
+	// it if the test binary dies, and only then.
 	server := exec.Command(tools["wineserver"], "-p", "-f")
 	server.Env = w.env
 	setProcAttr(server, true)
-	if err := server.Start(); err != nil {
+	serverDone := make(chan struct{})
+	if err := startLocked(server, func(error) { close(serverDone) }); err != nil {
 		return fail(fmt.Errorf("start wineserver: %w", err))
 	}
-	serverDone := make(chan struct{})
-	go func() { _ = server.Wait(); close(serverDone) }()
 	stop := func() {
+		// -k kills every Windows process of the prefix (wineboot's
+		// services too), then the server ends.
 		kill := exec.Command(tools["wineserver"], "-k")
 		kill.Env = w.env
 		_ = kill.Run()
