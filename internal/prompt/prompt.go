@@ -69,12 +69,28 @@ func (t TTY) ask(ctx context.Context, label string, secret bool) (string, error)
 		}
 		done <- result{strings.TrimRight(s, "\r\n"), nil}
 	}()
+	intr, stopIntr := interrupts()
+	defer stopIntr()
 	select {
 	case r := <-done:
+		if intr != nil {
+			// Ctrl-C on a Windows console also ends the read (Wine's
+			// console delivers it only with the line): the interrupt,
+			// handled on another thread, may come just after. It wins.
+			select {
+			case <-intr:
+				fmt.Fprintln(out)
+				return "", ErrCanceled
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
 		if secret {
 			fmt.Fprintln(out) // the newline was not echoed
 		}
 		return r.s, r.err
+	case <-intr:
+		fmt.Fprintln(out)
+		return "", ErrCanceled
 	case <-ctx.Done():
 		if f.SetReadDeadline(time.Now()) == nil {
 			<-done // the reader returns os.ErrDeadlineExceeded

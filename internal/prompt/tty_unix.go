@@ -31,3 +31,7 @@ func (t TTY) open() (in, out *os.File, err error) {
 	}
 	return f, f, nil
 }
+
+// interrupts returns nil: on Unix Ctrl-C at a prompt is the terminal's
+// SIGINT, whose default action ends sesame as it ends any program.
+func interrupts() (<-chan os.Signal, func()) { return nil, func() {} }

@@ -4,6 +4,7 @@ package prompt
 
 import (
 	"os"
+	"os/signal"
 
 	"golang.org/x/term"
 )
@@ -32,4 +33,15 @@ func (t TTY) open() (in, out *os.File, err error) {
 		return nil, nil, ErrNoTerminal
 	}
 	return in, out, nil
+}
+
+// interrupts delivers Ctrl-C and Ctrl-Break typed on the console while a
+// prompt waits, so that the prompt ends with ErrCanceled (exit status
+// 130) and the console mode is restored; without it Windows would end
+// sesame at once (STATUS_CONTROL_C_EXIT; Wine reports 0), as if it had
+// succeeded, possibly with echo still off.
+func interrupts() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt)
+	return ch, func() { signal.Stop(ch) }
 }

@@ -218,6 +218,27 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 				}
 			})
 
+			t.Run("Ctrl-C at a secret prompt cancels", func(t *testing.T) {
+				tm := e.terminal(t, nil, "add", "canceled")
+				tm.WaitForText("Access key ID: ")
+				tm.WaitConsoleInput()
+				tm.TypeLine(keyID)
+				tm.WaitForText("Secret access key: ")
+				tm.WaitConsoleInput()
+				// Wine's console hands the Ctrl-C to the program only when
+				// the pending read ends (Windows ends the read at once), so
+				// Enter follows it here; sesame must still take it as a
+				// cancel, not as an empty secret, nor end with status 0 as
+				// Windows' default Ctrl-C handling does under Wine.
+				tm.Keys("C-c")
+				time.Sleep(300 * time.Millisecond)
+				tm.Keys("Enter")
+				screen := tm.WaitFor(`\[exited \d+\]`)
+				if !strings.Contains(screen, "[exited 130]") || !strings.Contains(screen, "canceled") {
+					t.Fatalf("Ctrl-C at the secret prompt: want exit status 130 (canceled):\n%s", screen)
+				}
+			})
+
 			t.Run("remove asks on the console", func(t *testing.T) {
 				tm := e.terminal(t, nil, "remove", "console")
 				tm.WaitForText("Delete the key pair stored for console? [y/N]")
