@@ -185,7 +185,7 @@ func splitLines(s string) (lines []string, eol string) {
 	crlf, lf, cr := 0, 0, 0
 	lines = make([]string, 0, strings.Count(s, "\n")+1)
 	for len(s) > 0 {
-		i := strings.IndexAny(s, "\r\n")
+		i := indexEOL(s)
 		if i < 0 {
 			lines = append(lines, s)
 			break
@@ -215,6 +215,20 @@ func splitLines(s string) (lines []string, eol string) {
 }
 
 func trimEOL(line string) string { return strings.TrimRight(line, "\r\n") }
+
+// indexEOL is strings.IndexAny(s, "\r\n"), faster: two searches for one
+// byte (vectorised) rather than a loop over every byte.
+func indexEOL(s string) int {
+	i := strings.IndexByte(s, '\n')
+	head := s
+	if i >= 0 {
+		head = s[:i]
+	}
+	if j := strings.IndexByte(head, '\r'); j >= 0 {
+		return j
+	}
+	return i
+}
 
 // parse is configparser.RawConfigParser._read with strict=True,
 // empty_lines_in_values=True, comment prefixes '#' and ';', delimiters '='

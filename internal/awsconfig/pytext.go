@@ -16,8 +16,23 @@ func isPySpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
-func pyStrip(s string) string  { return strings.TrimFunc(s, isPySpace) }
-func pyRStrip(s string) string { return strings.TrimRightFunc(s, isPySpace) }
+func pyStrip(s string) string {
+	if len(s) == 0 || plainEdge(s[0]) && plainEdge(s[len(s)-1]) {
+		return s // nothing to strip at either end
+	}
+	return strings.TrimFunc(s, isPySpace)
+}
+
+func pyRStrip(s string) string {
+	if len(s) == 0 || plainEdge(s[len(s)-1]) {
+		return s
+	}
+	return strings.TrimRightFunc(s, isPySpace)
+}
+
+// plainEdge reports whether byte c, at an end of a string, is a whole
+// character that is not whitespace: printable ASCII other than a space.
+func plainEdge(c byte) bool    { return c > 0x20 && c < 0x7f }
 func pyLStrip(s string) string { return strings.TrimLeftFunc(s, isPySpace) }
 
 // pyLower is str.lower: Unicode full lower-casing. The only unconditional

@@ -319,16 +319,22 @@ func printTable(io *iostreams.IOStreams, rows []Row, now time.Time, c *chains) e
 func printTSV(io *iostreams.IOStreams, rows []Row, c *chains) error {
 	var b strings.Builder
 	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+	var fields [7]string
 	for _, r := range rows {
 		stored := "no"
 		if r.StoredKey {
 			stored = "yes"
 		}
-		fields := []string{r.Name, r.Source, deref(r.Region), deref(r.SSOSession), c.text(r), stored, deref(r.SessionExpiration)}
+		fields = [7]string{r.Name, r.Source, deref(r.Region), deref(r.SSOSession), c.text(r), stored, deref(r.SessionExpiration)}
 		for i, f := range fields {
-			fields[i] = safetext.Escape(clean.Replace(f))
+			if i > 0 {
+				b.WriteByte('\t')
+			}
+			if strings.ContainsAny(f, "\t\n\r") {
+				f = clean.Replace(f)
+			}
+			b.WriteString(safetext.Escape(f))
 		}
-		b.WriteString(strings.Join(fields, "\t"))
 		b.WriteByte('\n')
 	}
 	_, err := io.Out.Write([]byte(b.String()))
