@@ -97,11 +97,6 @@ func (f *Front) Answer(ctx context.Context) (bool, error) {
 // profile in use).
 const noOutput = "\x00"
 
-func (f *Front) getenv(key string) string {
-	v, _ := f.LookupEnv(key)
-	return v
-}
-
 // prompt is `sesame prompt [--format F]`: the segment, noOutput, or "" to
 // leave it to the full program.
 func (f *Front) prompt(args []string) string {

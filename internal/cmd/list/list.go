@@ -47,4 +47,3 @@ region, sso_session, stored_key and session_expiration.`,
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
 	return cmd
 }
-

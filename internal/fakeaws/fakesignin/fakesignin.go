@@ -169,7 +169,7 @@ type authCode struct {
 }
 
 type session struct {
-	started     time.Time
+	started time.Time
 	changed bool // the user's credentials changed: refresh is refused
 }
 
