@@ -14,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 # installed into GOBIN (not a dependency in go.mod) the first time.
 NFPM_VERSION := v2.48.0
 NFPM      := $(GOBIN)/nfpm
-FUZZTIME  ?= 300000x
+FUZZTIME  ?= 100000x
 FUZZTIME_SHORT ?= 100000x
 FUZZTIME_TINY ?= 20000x
 
