@@ -113,13 +113,7 @@ func (f *Front) prompt(args []string) string {
 	if !promptseg.Valid(format) {
 		return ""
 	}
-	home, err := f.HomeDir()
-	if err != nil {
-		return ""
-	}
-	// The full program refuses to run with a settings file it cannot
-	// read; so does the front (by leaving it to the full program).
-	lookup, ok := f.settings(home)
+	home, lookup, ok := f.env()
 	if !ok {
 		return ""
 	}
@@ -130,14 +124,34 @@ func (f *Front) prompt(args []string) string {
 	return noOutput
 }
 
-// settings is LookupEnv with the settings file's values as defaults, as
-// the full program reads them; false when the file cannot be read.
-func (f *Front) settings(home string) (func(string) (string, bool), bool) {
+// env is the home folder and LookupEnv with the settings file's values as
+// defaults, as the full program reads them; false when either cannot be
+// had (the full program refuses to run with a settings file it cannot
+// read: the front leaves that to it).
+func (f *Front) env() (home string, lookup func(string) (string, bool), ok bool) {
+	home, err := f.HomeDir()
+	if err != nil {
+		return "", nil, false
+	}
 	s, err := settings.Load(settings.Path(f.LookupEnv, home))
 	if err != nil {
-		return nil, false
+		return "", nil, false
 	}
-	return s.LookupEnv(f.LookupEnv), true
+	return home, s.LookupEnv(f.LookupEnv), true
+}
+
+// config is env and the AWS files, loaded in full when all is set (list).
+func (f *Front) config(all bool) (home string, lookup func(string) (string, bool), cfg *awsconfig.Config, ok bool) {
+	home, lookup, ok = f.env()
+	if !ok {
+		return "", nil, nil, false
+	}
+	load := awsconfig.Load
+	if all {
+		load = awsconfig.LoadAll
+	}
+	cfg, err := load(awsconfig.DefaultPaths(lookup, home))
+	return home, lookup, cfg, err == nil
 }
 
 // exportArgs reads export's command line when it is one the front
@@ -190,16 +204,8 @@ func (f *Front) export(ctx context.Context, args []string) string {
 	if !ok || f.StdoutTTY {
 		return ""
 	}
-	home, err := f.HomeDir()
-	if err != nil {
-		return ""
-	}
-	lookup, ok := f.settings(home)
+	home, lookup, cfg, ok := f.config(false)
 	if !ok {
-		return ""
-	}
-	cfg, err := awsconfig.Load(awsconfig.DefaultPaths(lookup, home))
-	if err != nil {
 		return ""
 	}
 	if name == "" {
@@ -264,16 +270,8 @@ func (f *Front) list(ctx context.Context, args []string) (bool, error) {
 	default:
 		return false, nil
 	}
-	home, err := f.HomeDir()
-	if err != nil || f.IO == nil {
-		return false, nil
-	}
-	lookup, ok := f.settings(home)
-	if !ok {
-		return false, nil
-	}
-	cfg, err := awsconfig.LoadAll(awsconfig.DefaultPaths(lookup, home))
-	if err != nil {
+	home, lookup, cfg, ok := f.config(true)
+	if !ok || f.IO == nil {
 		return false, nil
 	}
 	st, err := f.store(ctx, lookup, home)
