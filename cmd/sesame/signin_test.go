@@ -202,7 +202,7 @@ func TestSigninOnTheSpotInTerminal(t *testing.T) {
 		}
 	}
 	script := filepath.Join(e.home.Dir, "run.sh")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nsesame export --format json dev | cat; echo \"END $?\"\n"), 0o700); err != nil {
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsesame export --format json dev | cat; echo \"EXPORT-DONE $?\"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	tm := testenv.StartTerminal(t, env, e.home.Dir, 200, 60, script)
@@ -212,8 +212,9 @@ func TestSigninOnTheSpotInTerminal(t *testing.T) {
 		t.Fatalf("no sign-in URL on the screen:\n%s", screen)
 	}
 	tm.TypeLine(approveElsewhere(t, link, e.url))
-	screen = tm.WaitForText("END ")
-	if !strings.Contains(screen, "END 0") || !strings.Contains(screen, `"AccessKeyId": "ASIA`) {
+	// The marker has a '-', which no base64 code (echoed on the screen) holds.
+	screen = tm.WaitForText("EXPORT-DONE ")
+	if !strings.Contains(screen, "EXPORT-DONE 0") || !strings.Contains(screen, `"AccessKeyId": "ASIA`) {
 		t.Fatalf("export did not go on after signing in:\n%s", screen)
 	}
 	e.checkSignedIn(t)
