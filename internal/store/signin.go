@@ -37,37 +37,19 @@ type SignIn struct {
 	Shared bool `json:"shared,omitempty"`
 }
 
-func (s *Store) signInName(key []byte, loginSession string) string {
-	return signInPrefix + tag(key, "signin", loginSession)
-}
-
 // SignIn returns the stored session for loginSession, or ErrNotFound.
 func (s *Store) SignIn(ctx context.Context, loginSession string) (SignIn, error) {
-	var si SignIn
-	key, err := s.key(ctx, false)
-	if err != nil {
-		return si, err
-	}
-	err = s.getJSON(ctx, s.signInName(key, loginSession), &si)
-	return si, err
+	return getItem[SignIn](ctx, s, signInPrefix, "signin", loginSession)
 }
 
 // SetSignIn stores a session.
 func (s *Store) SetSignIn(ctx context.Context, si SignIn) error {
-	key, err := s.key(ctx, true)
-	if err != nil {
-		return err
-	}
-	return s.setJSON(ctx, s.signInName(key, si.LoginSession), si)
+	return s.setItem(ctx, signInPrefix, "signin", si.LoginSession, si)
 }
 
 // RemoveSignIn deletes a session; ErrNotFound when none.
 func (s *Store) RemoveSignIn(ctx context.Context, loginSession string) error {
-	key, err := s.key(ctx, false)
-	if err != nil {
-		return err
-	}
-	return s.b.Remove(ctx, s.signInName(key, loginSession))
+	return s.removeItem(ctx, signInPrefix, "signin", loginSession)
 }
 
 // SignIns returns every stored session, for signout --all and status.

@@ -158,37 +158,49 @@ type KeyPair struct {
 	Added           time.Time `json:"added"`
 }
 
-func (s *Store) keysName(key []byte, profile string) string {
-	return keysPrefix + tag(key, "keys", profile)
-}
-
 // Keys returns the profile's stored key pair, or ErrNotFound.
 func (s *Store) Keys(ctx context.Context, profile string) (KeyPair, error) {
-	var kp KeyPair
-	key, err := s.key(ctx, false)
-	if err != nil {
-		return kp, err
-	}
-	err = s.getJSON(ctx, s.keysName(key, profile), &kp)
-	return kp, err
+	return getItem[KeyPair](ctx, s, keysPrefix, "keys", profile)
 }
 
 // SetKeys stores the profile's key pair, replacing any.
 func (s *Store) SetKeys(ctx context.Context, kp KeyPair) error {
-	key, err := s.key(ctx, true)
-	if err != nil {
-		return err
-	}
-	return s.setJSON(ctx, s.keysName(key, kp.Profile), kp)
+	return s.setItem(ctx, keysPrefix, "keys", kp.Profile, kp)
 }
 
 // RemoveKeys deletes the profile's key pair; ErrNotFound when there is none.
 func (s *Store) RemoveKeys(ctx context.Context, profile string) error {
+	return s.removeItem(ctx, keysPrefix, "keys", profile)
+}
+
+// getItem reads the JSON item named prefix + the keyed hash of (kind, id),
+// or ErrNotFound: the typed views (key pairs, sign-ins) are such items.
+func getItem[T any](ctx context.Context, s *Store, prefix, kind, id string) (T, error) {
+	var v T
+	key, err := s.key(ctx, false)
+	if err != nil {
+		return v, err
+	}
+	err = s.getJSON(ctx, prefix+tag(key, kind, id), &v)
+	return v, err
+}
+
+// setItem writes v as getItem's item, replacing any.
+func (s *Store) setItem(ctx context.Context, prefix, kind, id string, v any) error {
+	key, err := s.key(ctx, true)
+	if err != nil {
+		return err
+	}
+	return s.setJSON(ctx, prefix+tag(key, kind, id), v)
+}
+
+// removeItem deletes getItem's item; ErrNotFound when there is none.
+func (s *Store) removeItem(ctx context.Context, prefix, kind, id string) error {
 	key, err := s.key(ctx, false)
 	if err != nil {
 		return err
 	}
-	return s.b.Remove(ctx, s.keysName(key, profile))
+	return s.b.Remove(ctx, prefix+tag(key, kind, id))
 }
 
 // Inventory is what the store holds, as `sesame list` shows it.
