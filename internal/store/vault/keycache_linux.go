@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -81,6 +82,12 @@ func cacheLoad(desc string) ([]byte, error) {
 // given its permissions and timeout, and only then linked into the session
 // keyring, so that it is never there without them.
 func cacheStore(desc string, key []byte, ttl time.Duration) error {
+	// The process keyring is made by the first add_key that names it,
+	// in the calling thread's credentials only: every step below must run
+	// on that thread, or the next one may not possess the key (setperm
+	// then fails with "permission denied"; seen once under load).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	ring, err := sessionKeyring()
 	if err != nil {
 		return err
