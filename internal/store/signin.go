@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 )
 
@@ -54,32 +52,7 @@ func (s *Store) RemoveSignIn(ctx context.Context, loginSession string) error {
 
 // SignIns returns every stored session, for signout --all and status.
 func (s *Store) SignIns(ctx context.Context) ([]SignIn, error) {
-	_, err := s.key(ctx, false)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	names, err := s.b.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []SignIn
-	for _, name := range names {
-		if !strings.HasPrefix(name, signInPrefix) {
-			continue
-		}
-		var si SignIn
-		if err := s.getJSON(ctx, name, &si); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			return nil, err
-		}
-		out = append(out, si)
-	}
-	return out, nil
+	return listItems[SignIn](ctx, s, signInPrefix)
 }
 
 // SignInTag is an opaque name for a session's lock file.

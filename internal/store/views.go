@@ -203,6 +203,37 @@ func (s *Store) removeItem(ctx context.Context, prefix, kind, id string) error {
 	return s.b.Remove(ctx, prefix+tag(key, kind, id))
 }
 
+// listItems reads every JSON item whose name starts with prefix; none
+// when nothing was ever stored, and an item removed meanwhile is skipped.
+func listItems[T any](ctx context.Context, s *Store, prefix string) ([]T, error) {
+	_, err := s.key(ctx, false)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.b.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, name := range names {
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		var v T
+		if err := s.getJSON(ctx, name, &v); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				continue // removed meanwhile
+			}
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // Inventory is what the store holds, as `sesame list` shows it.
 type Inventory struct {
 	// Keys is the set of profiles with a stored key pair, including ones
@@ -532,29 +563,12 @@ type SessionInfo struct {
 // SessionInfos lists every cached session, expired ones too, without their
 // secrets, soonest expiry first.
 func (s *Store) SessionInfos(ctx context.Context) ([]SessionInfo, error) {
-	_, err := s.key(ctx, false)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
+	sessions, err := listItems[Session](ctx, s, sessionPrefix)
 	if err != nil {
 		return nil, err
 	}
-	names, err := s.b.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []SessionInfo
-	for _, name := range names {
-		if !strings.HasPrefix(name, sessionPrefix) {
-			continue
-		}
-		var sess Session
-		if err := s.getJSON(ctx, name, &sess); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				continue // cleared meanwhile
-			}
-			return nil, err
-		}
+	out := make([]SessionInfo, 0, len(sessions))
+	for _, sess := range sessions {
 		out = append(out, SessionInfo{Profile: sess.Profile, ID: sess.ID, Expiration: sess.Expiration})
 	}
 	slices.SortFunc(out, func(a, b SessionInfo) int {
